@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class AutomationsConfig(AppConfig):
+    name = "automations"
+    verbose_name = "Automated Items and campaigns"

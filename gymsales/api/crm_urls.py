@@ -1,0 +1,3 @@
+"""Sales and appointments (filled in with the CRM records API)."""
+
+urlpatterns: list = []

@@ -1,0 +1,209 @@
+"""People API: peopleCreate, peopleUpdate (PUT and PATCH), get, list with filters, search."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema, extend_schema_field
+from rest_framework import serializers, status
+from rest_framework.response import Response
+
+from gymsales import selectors, services
+from gymsales.api.base import CompanyAPIView
+from gymsales.models import Person, PersonStatus
+from gymsales.phones import InvalidPhoneNumber, to_e164
+from whatsapp.selectors import whatsapp_summaries
+
+PHONE_FIELDS = ("phone_mobile", "phone_home", "phone_work")
+TEXT_FIELDS = ("last_name", "email", "source_name", "whatsapp_consent_proof", *PHONE_FIELDS)
+
+
+class PhoneField(serializers.CharField):
+    """Any common format in; E.164 out, parsed with the company's default country."""
+
+    def __init__(self, **kwargs):
+        super().__init__(max_length=40, allow_blank=True, allow_null=True, required=False, **kwargs)
+
+    def to_internal_value(self, data):
+        text = super().to_internal_value(data)
+        try:
+            return to_e164(text, default_country=self.context["company"].default_country)
+        except InvalidPhoneNumber as exc:
+            raise serializers.ValidationError(str(exc)) from None
+
+
+class PersonInputSerializer(serializers.Serializer):
+    first_name = serializers.CharField(max_length=100)
+    last_name = serializers.CharField(
+        max_length=100, allow_blank=True, allow_null=True, required=False
+    )
+    email = serializers.EmailField(
+        max_length=254, allow_blank=True, allow_null=True, required=False
+    )
+    phone_mobile = PhoneField()
+    phone_home = PhoneField()
+    phone_work = PhoneField()
+    club_id = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+    owner_id = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+    status = serializers.ChoiceField(choices=PersonStatus.choices, required=False)
+    source_name = serializers.CharField(
+        max_length=200, allow_blank=True, allow_null=True, required=False
+    )
+    sms_opted_out = serializers.BooleanField(required=False)
+    email_opted_out = serializers.BooleanField(required=False)
+    whatsapp_opted_out = serializers.BooleanField(required=False)
+    whatsapp_consent_proof = serializers.CharField(
+        max_length=5000, allow_blank=True, allow_null=True, required=False, write_only=True
+    )
+
+    def validate(self, attrs):
+        # A null text field means "clear it"; the columns hold '' rather than NULL.
+        return {
+            key: ("" if value is None and key in TEXT_FIELDS else value)
+            for key, value in attrs.items()
+        }
+
+
+class PersonWhatsAppSerializer(serializers.Serializer):
+    available = serializers.BooleanField()
+    session_active = serializers.BooleanField()
+    session_expires_at = serializers.DateTimeField(allow_null=True)
+    sent_count = serializers.IntegerField()
+    received_count = serializers.IntegerField()
+
+
+class PersonOutputSerializer(serializers.ModelSerializer):
+    club_id = serializers.IntegerField()
+    owner_id = serializers.IntegerField(allow_null=True)
+    whatsapp = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Person
+        fields = [
+            "id",
+            "first_name",
+            "last_name",
+            "email",
+            "phone_mobile",
+            "phone_home",
+            "phone_work",
+            "club_id",
+            "owner_id",
+            "status",
+            "source_name",
+            "sms_opted_out",
+            "email_opted_out",
+            "whatsapp_opted_out",
+            "created_at",
+            "updated_at",
+            "whatsapp",
+        ]
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        for field in ("last_name", "email", "source_name", *PHONE_FIELDS):
+            if data[field] == "":
+                data[field] = None
+        return data
+
+    @extend_schema_field(PersonWhatsAppSerializer)
+    def get_whatsapp(self, person) -> dict:
+        summaries = self.context.get("whatsapp_summaries")
+        if summaries is None or person.pk not in summaries:
+            summaries = whatsapp_summaries(company=person.company, people=[person])
+        return PersonWhatsAppSerializer(summaries[person.pk]).data
+
+
+def _person_response(view, person, *, code=status.HTTP_200_OK, headers=None):
+    data = PersonOutputSerializer(person, context=view.get_serializer_context()).data
+    return Response(data, status=code, headers=headers)
+
+
+class PeopleCollectionFilters(serializers.Serializer):
+    email = serializers.CharField(required=False, max_length=254)
+    phone_mobile = PhoneField()
+    club_id = serializers.IntegerField(required=False, min_value=1)
+    status = serializers.ChoiceField(choices=PersonStatus.choices, required=False)
+    updated_since = serializers.DateTimeField(required=False)
+
+
+class PeopleSearchFilters(serializers.Serializer):
+    first_name = serializers.CharField(required=False, max_length=100)
+    last_name = serializers.CharField(required=False, max_length=100)
+    email = serializers.CharField(required=False, max_length=254)
+    phone_mobile = serializers.CharField(required=False, max_length=40)
+
+
+class _PeopleAPIView(CompanyAPIView):
+    serializer_class = PersonOutputSerializer
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "company": self.company}
+
+    def _paginated_people(self, people):
+        page = self.paginate_queryset(people)
+        context = {
+            **self.get_serializer_context(),
+            "whatsapp_summaries": whatsapp_summaries(company=self.company, people=page),
+        }
+        data = PersonOutputSerializer(page, many=True, context=context).data
+        return self.get_paginated_response(data)
+
+
+class PeopleView(_PeopleAPIView):
+    @extend_schema(parameters=[PeopleCollectionFilters], operation_id="peopleList")
+    def get(self, request):
+        filters = PeopleCollectionFilters(
+            data=request.query_params, context={"company": self.company}
+        )
+        filters.is_valid(raise_exception=True)
+        return self._paginated_people(
+            selectors.people_list(company=self.company, **filters.validated_data)
+        )
+
+    @extend_schema(
+        request=PersonInputSerializer,
+        responses={201: PersonOutputSerializer},
+        operation_id="peopleCreate",
+    )
+    def post(self, request):
+        serializer = PersonInputSerializer(data=request.data, context={"company": self.company})
+        serializer.is_valid(raise_exception=True)
+        person = services.person_create(
+            company=self.company, user=request.user, data=serializer.validated_data
+        )
+        location = f"/api/v1/people/{person.pk}"
+        return _person_response(
+            self, person, code=status.HTTP_201_CREATED, headers={"Location": location}
+        )
+
+
+class PeopleSearchView(_PeopleAPIView):
+    @extend_schema(parameters=[PeopleSearchFilters], operation_id="peopleSearch")
+    def get(self, request):
+        filters = PeopleSearchFilters(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        return self._paginated_people(
+            selectors.people_search(company=self.company, **filters.validated_data)
+        )
+
+
+class PersonView(_PeopleAPIView):
+    @extend_schema(operation_id="peopleGet")
+    def get(self, request, person_id: int):
+        person = selectors.person_get_for_company(company=self.company, pk=person_id)
+        return _person_response(self, person)
+
+    @extend_schema(request=PersonInputSerializer, operation_id="peopleUpdate")
+    def put(self, request, person_id: int):
+        person = selectors.person_get_for_company(company=self.company, pk=person_id)
+        serializer = PersonInputSerializer(
+            data=request.data, partial=True, context={"company": self.company}
+        )
+        serializer.is_valid(raise_exception=True)
+        person = services.person_update(
+            person=person, user=request.user, data=serializer.validated_data
+        )
+        return _person_response(self, person)
+
+    @extend_schema(request=PersonInputSerializer, operation_id="peoplePatch")
+    def patch(self, request, person_id: int):
+        return self.put(request, person_id)

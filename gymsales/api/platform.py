@@ -1,0 +1,244 @@
+"""Platform administration (Django superusers): companies, clubs, users, WhatsApp settings."""
+
+from __future__ import annotations
+
+import zoneinfo
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.response import Response
+
+from gymsales import selectors, services
+from gymsales.api.base import PlatformAPIView
+from gymsales.models import Club, Company, Role, User
+from gymsales.phones import is_valid_country
+from whatsapp import services as whatsapp_services
+from whatsapp.models import MessagingLimit, WhatsAppSettings
+from whatsapp.selectors import whatsapp_settings_for
+
+
+class CompanySerializer(serializers.ModelSerializer):
+    whatsapp_enabled = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Company
+        fields = ["id", "name", "time_zone", "default_country", "whatsapp_enabled"]
+
+    def get_whatsapp_enabled(self, company) -> bool:
+        return whatsapp_settings_for(company=company).enabled
+
+
+class CompanyInputSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    time_zone = serializers.CharField(max_length=64, required=False, default="UTC")
+    default_country = serializers.CharField(
+        max_length=2, min_length=2, required=False, default="US"
+    )
+
+    def validate_time_zone(self, value):
+        if value not in zoneinfo.available_timezones():
+            raise serializers.ValidationError("Is not a known time zone (e.g. Europe/London).")
+        return value
+
+    def validate_default_country(self, value):
+        if not is_valid_country(value):
+            raise serializers.ValidationError("Is not an ISO 3166 country code (e.g. US, GB).")
+        return value.upper()
+
+
+class ClubSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Club
+        fields = ["id", "name"]
+        extra_kwargs = {"name": {"max_length": 200}}
+
+
+class UserOutputSerializer(serializers.ModelSerializer):
+    club_id = serializers.IntegerField(allow_null=True)
+    company_id = serializers.IntegerField(allow_null=True)
+
+    class Meta:
+        model = User
+        fields = ["id", "email", "first_name", "last_name", "role", "club_id", "company_id"]
+
+
+class UserInputSerializer(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+    password = serializers.CharField(
+        min_length=8, max_length=128, write_only=True, trim_whitespace=False
+    )
+    first_name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
+    last_name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
+    role = serializers.ChoiceField(choices=Role.choices)
+    club_id = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+
+
+class WhatsAppSettingsSerializer(serializers.ModelSerializer):
+    twilio_auth_token_set = serializers.SerializerMethodField()
+
+    class Meta:
+        model = WhatsAppSettings
+        fields = [
+            "enabled",
+            "sender_number",
+            "twilio_account_sid",
+            "twilio_auth_token_set",
+            "messaging_service_sid",
+            "messaging_limit",
+            "max_messages_per_second",
+            "suspended_reason",
+        ]
+
+    def get_twilio_auth_token_set(self, settings) -> bool:
+        return bool(settings.twilio_auth_token)
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        for field in (
+            "sender_number",
+            "twilio_account_sid",
+            "messaging_service_sid",
+            "suspended_reason",
+        ):
+            data[field] = data[field] or None
+        return data
+
+
+class WhatsAppSettingsInputSerializer(serializers.Serializer):
+    enabled = serializers.BooleanField(required=False)
+    sender_number = serializers.RegexField(
+        r"^\+[1-9]\d{6,14}$",
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        error_messages={"invalid": "Must be an E.164 number such as +14155550100."},
+    )
+    twilio_account_sid = serializers.RegexField(
+        r"^AC[0-9a-fA-F]{32}$",
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        error_messages={"invalid": "Must be a Twilio Account SID (AC followed by 32 hex digits)."},
+    )
+    twilio_auth_token = serializers.CharField(
+        max_length=128, required=False, allow_blank=True, allow_null=True, write_only=True
+    )
+    messaging_service_sid = serializers.RegexField(
+        r"^MG[0-9a-fA-F]{32}$",
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        error_messages={
+            "invalid": "Must be a Messaging Service SID (MG followed by 32 hex digits)."
+        },
+    )
+    messaging_limit = serializers.ChoiceField(
+        choices=MessagingLimit.values,
+        required=False,
+        allow_null=True,
+        error_messages={"invalid_choice": "Must be 250, 2000, 10000, 100000 or null (unlimited)."},
+    )
+    max_messages_per_second = serializers.IntegerField(min_value=1, max_value=1000, required=False)
+
+    def validate(self, attrs):
+        text_fields = (
+            "sender_number",
+            "twilio_account_sid",
+            "twilio_auth_token",
+            "messaging_service_sid",
+        )
+        return {
+            key: ("" if value is None and key in text_fields else value)
+            for key, value in attrs.items()
+        }
+
+
+class CompaniesView(PlatformAPIView):
+    serializer_class = CompanySerializer
+
+    def get(self, request):
+        page = self.paginate_queryset(Company.objects.order_by("id"))
+        return self.get_paginated_response(CompanySerializer(page, many=True).data)
+
+    @extend_schema(request=CompanyInputSerializer, responses={201: CompanySerializer})
+    def post(self, request):
+        serializer = CompanyInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        company = services.company_create(**serializer.validated_data)
+        return Response(
+            CompanySerializer(company).data,
+            status=status.HTTP_201_CREATED,
+            headers={"Location": f"/api/v1/companies/{company.pk}"},
+        )
+
+
+class CompanyView(PlatformAPIView):
+    serializer_class = CompanySerializer
+
+    def get(self, request, company_id: int):
+        return Response(CompanySerializer(selectors.company_get(pk=company_id)).data)
+
+
+class CompanyClubsView(PlatformAPIView):
+    serializer_class = ClubSerializer
+
+    def get(self, request, company_id: int):
+        company = selectors.company_get(pk=company_id)
+        page = self.paginate_queryset(Club.objects.filter(company=company).order_by("id"))
+        return self.get_paginated_response(ClubSerializer(page, many=True).data)
+
+    @extend_schema(request=ClubSerializer, responses={201: ClubSerializer})
+    def post(self, request, company_id: int):
+        company = selectors.company_get(pk=company_id)
+        serializer = ClubSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        club = services.club_create(company=company, name=serializer.validated_data["name"])
+        return Response(
+            ClubSerializer(club).data,
+            status=status.HTTP_201_CREATED,
+            headers={"Location": f"/api/v1/companies/{company.pk}/clubs/{club.pk}"},
+        )
+
+
+class CompanyUsersView(PlatformAPIView):
+    serializer_class = UserOutputSerializer
+
+    def get(self, request, company_id: int):
+        company = selectors.company_get(pk=company_id)
+        page = self.paginate_queryset(User.objects.filter(company=company).order_by("id"))
+        return self.get_paginated_response(UserOutputSerializer(page, many=True).data)
+
+    @extend_schema(request=UserInputSerializer, responses={201: UserOutputSerializer})
+    def post(self, request, company_id: int):
+        company = selectors.company_get(pk=company_id)
+        serializer = UserInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = services.company_user_create(company=company, **serializer.validated_data)
+        return Response(
+            UserOutputSerializer(user).data,
+            status=status.HTTP_201_CREATED,
+            headers={"Location": f"/api/v1/companies/{company.pk}/users/{user.pk}"},
+        )
+
+
+class CompanyWhatsAppView(PlatformAPIView):
+    serializer_class = WhatsAppSettingsSerializer
+
+    def get(self, request, company_id: int):
+        company = selectors.company_get(pk=company_id)
+        return Response(WhatsAppSettingsSerializer(whatsapp_settings_for(company=company)).data)
+
+    @extend_schema(
+        request=WhatsAppSettingsInputSerializer, responses={200: WhatsAppSettingsSerializer}
+    )
+    def put(self, request, company_id: int):
+        company = selectors.company_get(pk=company_id)
+        serializer = WhatsAppSettingsInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        settings = whatsapp_services.whatsapp_settings_update(
+            company=company, data=serializer.validated_data
+        )
+        return Response(WhatsAppSettingsSerializer(settings).data)
+
+    def patch(self, request, company_id: int):
+        return self.put(request, company_id)

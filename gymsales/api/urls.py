@@ -1,0 +1,22 @@
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from gymsales.api import people, platform
+
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("companies", platform.CompaniesView.as_view()),
+    path("companies/<int:company_id>", platform.CompanyView.as_view()),
+    path("companies/<int:company_id>/clubs", platform.CompanyClubsView.as_view()),
+    path("companies/<int:company_id>/users", platform.CompanyUsersView.as_view()),
+    path("companies/<int:company_id>/whatsapp", platform.CompanyWhatsAppView.as_view()),
+    path("people", people.PeopleView.as_view()),
+    path("people/search", people.PeopleSearchView.as_view()),
+    path("people/<int:person_id>", people.PersonView.as_view()),
+    path("", include("gymsales.api.crm_urls")),
+    path("", include("whatsapp.api_urls")),
+    path("", include("templates_app.api_urls")),
+    path("", include("automations.api_urls")),
+    path("", include("reporting.api_urls")),
+]

@@ -1,0 +1,63 @@
+"""WhatsApp message templates (Meta-approved content), per company."""
+
+from __future__ import annotations
+
+from django.db import models
+
+from gymsales.models import Company
+from gymsales.tenancy import tenant_manager
+
+
+class TemplateCategory(models.TextChoices):
+    MARKETING = "marketing", "Marketing"
+    UTILITY = "utility", "Utility"
+    AUTHENTICATION = "authentication", "Authentication"
+
+
+class TemplateStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    UNSUBMITTED = "unsubmitted", "Unsubmitted"
+    PENDING = "pending", "Pending"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+    PAUSED = "paused", "Paused"
+    DISABLED = "disabled", "Disabled"
+
+
+class MessageTemplate(models.Model):
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(max_length=200)
+    category = models.CharField(max_length=16, choices=TemplateCategory.choices)
+    language = models.CharField(max_length=16, default="en")
+    header = models.JSONField(null=True, blank=True)
+    body = models.TextField()
+    footer = models.CharField(max_length=60, blank=True, default="")
+    buttons = models.JSONField(default=list, blank=True)
+    variables = models.JSONField(default=dict, blank=True)
+    content_sid = models.CharField(max_length=34, blank=True, default="")
+    status = models.CharField(
+        max_length=16, choices=TemplateStatus.choices, default=TemplateStatus.DRAFT
+    )
+    twilio_approved = models.BooleanField(
+        default=False, verbose_name="This Template is Twilio approved"
+    )
+    is_recontact = models.BooleanField(default=False)
+    rejection_reason = models.TextField(blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = tenant_manager()
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_sendable(self) -> bool:
+        return self.status == TemplateStatus.APPROVED or (
+            self.twilio_approved
+            and self.status
+            not in (TemplateStatus.PAUSED, TemplateStatus.DISABLED, TemplateStatus.REJECTED)
+        )

@@ -1,0 +1,172 @@
+"""Shared fixtures: two companies, API clients with Basic auth, Chromium, a real Celery worker."""
+
+from __future__ import annotations
+
+import base64
+import os
+from pathlib import Path
+
+import pytest
+from django_scopes import scopes_disabled
+from rest_framework.test import APIClient
+
+from gymsales.models import Role
+from tests.factories import PASSWORD, ClubFactory, CompanyFactory, PersonFactory, UserFactory
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS", ROOT / "test-artifacts"))
+
+
+@pytest.fixture(autouse=True)
+def _unscoped_test_code():
+    """Test code itself may look across tenants; the code under test still scopes itself."""
+    with scopes_disabled():
+        yield
+
+
+@pytest.fixture
+def company(db):
+    return CompanyFactory(name="Alpha Gyms")
+
+
+@pytest.fixture
+def club(company):
+    return ClubFactory(company=company, name="Alpha Central")
+
+
+@pytest.fixture
+def admin_user(company, club):
+    return UserFactory(company=company, club=club, role=Role.ADMIN, email="admin@alpha.test")
+
+
+@pytest.fixture
+def manager_user(company, club):
+    return UserFactory(company=company, club=club, role=Role.MANAGER, email="manager@alpha.test")
+
+
+@pytest.fixture
+def sales_user(company, club):
+    return UserFactory(company=company, club=club, role=Role.SALES, email="sales@alpha.test")
+
+
+@pytest.fixture
+def person(company, club, sales_user):
+    return PersonFactory(
+        company=company, club=club, owner=sales_user, first_name="Jane", last_name="Doe"
+    )
+
+
+@pytest.fixture
+def other_company(db):
+    return CompanyFactory(name="Beta Fitness")
+
+
+@pytest.fixture
+def other_club(other_company):
+    return ClubFactory(company=other_company, name="Beta North")
+
+
+@pytest.fixture
+def other_user(other_company, other_club):
+    return UserFactory(
+        company=other_company, club=other_club, role=Role.ADMIN, email="admin@beta.test"
+    )
+
+
+@pytest.fixture
+def other_person(other_company, other_club):
+    return PersonFactory(
+        company=other_company, club=other_club, first_name="Olga", last_name="Other"
+    )
+
+
+@pytest.fixture
+def superuser(db):
+    from gymsales.models import User
+
+    return User.objects.create_superuser(email="root@platform.test", password=PASSWORD)
+
+
+def basic_auth(email: str, password: str = PASSWORD) -> str:
+    token = base64.b64encode(f"{email}:{password}".encode()).decode()
+    return f"Basic {token}"
+
+
+@pytest.fixture
+def api():
+    """`api(user)` → an APIClient that sends HTTP Basic credentials for that user."""
+
+    def make(user=None, password: str = PASSWORD) -> APIClient:
+        client = APIClient()
+        if user is not None:
+            client.credentials(HTTP_AUTHORIZATION=basic_auth(user.email, password))
+        return client
+
+    return make
+
+
+# --- Browser (Debian's Chromium through Playwright) -----------------------------------------
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=["--no-sandbox", "--disable-background-networking", "--disable-gpu"],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def screenshot(page, name: str) -> Path:
+    """Keep a screenshot of a key page as a CI artefact."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def log_in(page, email: str, password: str = PASSWORD) -> None:
+    page.goto("/accounts/login/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+
+
+# --- A real Celery worker on Redis ----------------------------------------------------------
+
+
+@pytest.fixture
+def celery_worker(transactional_db, settings):
+    """A real Celery worker (in a thread) consuming from the Redis broker.
+
+    Tests using it are transactional: the worker has its own database connection and must see
+    committed rows, exactly as in production.
+    """
+    from celery.contrib.testing.worker import start_worker
+
+    from gymsales.celery import app
+
+    app.conf.task_always_eager = False
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    with start_worker(
+        app, pool="threads", concurrency=2, perform_ping_check=False, loglevel="WARNING"
+    ) as worker:
+        yield worker

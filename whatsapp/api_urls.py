@@ -1,0 +1,3 @@
+"""This app's part of /api/v1/."""
+
+urlpatterns: list = []

@@ -1,0 +1,142 @@
+"""WhatsApp per company, messages, and the raw webhook events Twilio sends us."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+
+from gymsales.models import Company, Person, SaleType, User
+from gymsales.tenancy import tenant_manager
+
+
+class MessagingLimit(models.IntegerChoices):
+    """Meta's tiers: unique people reached with business-initiated messages in a rolling 24 h."""
+
+    TIER_250 = 250, "250"
+    TIER_2K = 2000, "2,000"
+    TIER_10K = 10000, "10,000"
+    TIER_100K = 100000, "100,000"
+
+
+class WhatsAppSettings(models.Model):
+    """A company's WhatsApp switch and Twilio sender. Disabled by default."""
+
+    company = models.OneToOneField(Company, on_delete=models.CASCADE, related_name="whatsapp")
+    enabled = models.BooleanField(default=False)
+    sender_number = models.CharField(max_length=20, blank=True, default="", help_text="+E164")
+    twilio_account_sid = models.CharField(max_length=34, blank=True, default="", db_index=True)
+    # A secret: write-only in the API and the admin, never logged.
+    twilio_auth_token = models.CharField(max_length=128, blank=True, default="")
+    messaging_service_sid = models.CharField(max_length=34, blank=True, default="")
+    messaging_limit = models.IntegerField(
+        choices=MessagingLimit.choices,
+        null=True,
+        blank=True,
+        default=MessagingLimit.TIER_250,
+        help_text="Empty: unlimited.",
+    )
+    max_messages_per_second = models.PositiveIntegerField(default=80)
+    suspended_reason = models.TextField(blank=True, default="")
+    suspended_at = models.DateTimeField(null=True, blank=True)
+    sends_held_until = models.DateTimeField(
+        null=True, blank=True, help_text="After error 63018, sends wait until then."
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "WhatsApp settings"
+        verbose_name_plural = "WhatsApp settings"
+
+    def __str__(self) -> str:
+        return f"WhatsApp for {self.company}"
+
+    @property
+    def is_usable(self) -> bool:
+        return self.enabled and not self.suspended_reason
+
+
+class Direction(models.TextChoices):
+    OUTBOUND = "outbound", "Outbound"
+    INBOUND = "inbound", "Inbound"
+
+
+class MessageStatus(models.TextChoices):
+    """Outbound statuses move forward only (see whatsapp.status); failed/undelivered are final."""
+
+    QUEUED = "queued", "Queued"
+    SENDING = "sending", "Sending"
+    SENT = "sent", "Sent"
+    DELIVERED = "delivered", "Delivered"
+    READ = "read", "Read"
+    FAILED = "failed", "Failed"
+    UNDELIVERED = "undelivered", "Undelivered"
+    NOT_SENT = "not_sent", "Not sent"
+    RECEIVED = "received", "Received"
+
+
+class Message(models.Model):
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="+")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="whatsapp_messages")
+    direction = models.CharField(max_length=8, choices=Direction.choices)
+    body = models.TextField(blank=True, default="")
+    template = models.ForeignKey(
+        "templates_app.MessageTemplate",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="messages",
+    )
+    content_variables = models.JSONField(default=dict, blank=True)
+    status = models.CharField(
+        max_length=16, choices=MessageStatus.choices, default=MessageStatus.QUEUED, db_index=True
+    )
+    error_code = models.CharField(max_length=16, blank=True, default="")
+    error_message = models.TextField(blank=True, default="")
+    sid = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    sent_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    sale_type = models.ForeignKey(
+        SaleType, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    media = models.JSONField(default=list, blank=True)
+    profile_name = models.CharField(max_length=200, blank=True, default="")
+    button_payload = models.CharField(max_length=256, blank=True, default="")
+    to_number = models.CharField(max_length=32, blank=True, default="")
+    from_number = models.CharField(max_length=32, blank=True, default="")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = tenant_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["person", "-created_at"]),
+            models.Index(fields=["company", "direction", "-created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.direction} {self.status} to {self.person_id}"
+
+
+class WebhookEvent(models.Model):
+    """A raw Twilio webhook, stored once before we answer 200, processed by a worker."""
+
+    class Kind(models.TextChoices):
+        INBOUND = "inbound", "Inbound message"
+        STATUS = "status", "Status callback"
+
+    provider = models.CharField(max_length=16, default="twilio")
+    event_id = models.CharField(max_length=128)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    company = models.ForeignKey(Company, null=True, on_delete=models.CASCADE, related_name="+")
+    payload = models.JSONField()
+    received_at = models.DateTimeField(default=timezone.now)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "event_id"], name="webhook_event_once"),
+        ]
+        indexes = [models.Index(fields=["processed_at"])]

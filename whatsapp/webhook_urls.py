@@ -1,0 +1,3 @@
+"""Twilio webhooks: /webhooks/twilio/whatsapp/..."""
+
+urlpatterns: list = []
