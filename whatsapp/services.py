@@ -30,3 +30,17 @@ def whatsapp_settings_update(*, company: Company, data: dict[str, Any]) -> Whats
             settings.suspended_at = None
         settings.save()
     return settings
+
+
+# --- Contract for the messaging core (implemented by the messaging issue) ----------------------
+#
+# message_send(*, person, user, body=None, template=None, variables=None, sale_type=None,
+#              origin="direct", automation_run=None) -> Message
+#     Checks every rule of SPEC §3 (whatsapp.rules) and raises gymsales.errors.DomainError with
+#     code whatsapp_disabled | opted_out | no_mobile | session_inactive | template_not_approved |
+#     too_long | limit_reached | marketing_limit. On success records Message(status=queued) and a
+#     whatsapp_sent Note, and enqueues the send with transaction.on_commit.
+#
+# person_whatsapp_opt_out(*, person, user) -> None
+#     Staff opt-out from the Client Profile (ConsentRecord + opt_out Note). Opting back in is only
+#     possible through peopleUpdate.

@@ -1,0 +1,74 @@
+"""Fill a template's variables for one person: Twilio's `content_variables` and a preview text."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from gymsales.errors import DomainError
+from gymsales.models import Person
+
+VARIABLE = re.compile(r"\{\{\s*(\d+)\s*\}\}")
+
+# What a variable may be mapped to: {"field": <one of these>} or {"value": "fixed text"}.
+PERSON_FIELDS = {
+    "first_name": ("First name", lambda p: p.first_name),
+    "last_name": ("Last name", lambda p: p.last_name),
+    "full_name": ("Full name", lambda p: p.full_name),
+    "email": ("Email", lambda p: p.email),
+    "phone_mobile": ("Mobile phone", lambda p: p.phone_mobile),
+    "club_name": ("Club name", lambda p: p.club.name),
+    "company_name": ("Company name", lambda p: p.company.name),
+    "owner_name": ("Owner's name", lambda p: p.owner.get_full_name() if p.owner else ""),
+    "owner_first_name": ("Owner's first name", lambda p: p.owner.first_name if p.owner else ""),
+}
+
+
+@dataclass(frozen=True)
+class RenderedTemplate:
+    content_variables: dict[str, str]
+    text: str
+
+
+def template_variable_numbers(text: str) -> list[str]:
+    """The variable numbers used in `text`, in order of first appearance ('1', '2', ...)."""
+    seen: list[str] = []
+    for number in VARIABLE.findall(text or ""):
+        if number not in seen:
+            seen.append(number)
+    return seen
+
+
+def _mapped_value(mapping: dict | None, person: Person) -> str:
+    if not mapping:
+        return ""
+    if "value" in mapping:
+        return str(mapping["value"] or "")
+    field = PERSON_FIELDS.get(mapping.get("field", ""))
+    return (field[1](person) or "") if field else ""
+
+
+def template_render(*, template, person: Person, variables: dict | None = None) -> RenderedTemplate:
+    """Values come from `variables` (given when sending) first, then the template's mapping.
+
+    A variable left empty is refused: Twilio would send an empty placeholder or fail with 63028.
+    """
+    given = {str(key): str(value) for key, value in (variables or {}).items() if value is not None}
+    numbers = template_variable_numbers(template.body)
+    values: dict[str, str] = {}
+    missing = []
+    for number in numbers:
+        value = given.get(number, "").strip() or _mapped_value(template.variables.get(number), person)
+        value = value.strip()
+        if not value:
+            missing.append(number)
+        values[number] = value
+    if missing:
+        names = ", ".join("{{%s}}" % n for n in missing)
+        raise DomainError(
+            f"No value for {names}: fill it in, or map it to a field this person has.",
+            code="missing_variable",
+            field="variables",
+        )
+    text = VARIABLE.sub(lambda m: values.get(m.group(1), m.group(0)), template.body)
+    return RenderedTemplate(content_variables=values, text=text)
