@@ -2,6 +2,8 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
+# A local .env (per checkout) wins over the defaults below, as it does for Django.
+if [ -f .env ]; then set -a; . ./.env; set +a; fi
 
 pick_python() {
   for candidate in "${PYTHON:-}" python3.11 python3.12 python3.13 python3; do

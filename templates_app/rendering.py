@@ -58,13 +58,15 @@ def template_render(*, template, person: Person, variables: dict | None = None) 
     values: dict[str, str] = {}
     missing = []
     for number in numbers:
-        value = given.get(number, "").strip() or _mapped_value(template.variables.get(number), person)
+        value = given.get(number, "").strip() or _mapped_value(
+            template.variables.get(number), person
+        )
         value = value.strip()
         if not value:
             missing.append(number)
         values[number] = value
     if missing:
-        names = ", ".join("{{%s}}" % n for n in missing)
+        names = ", ".join("{{" + n + "}}" for n in missing)
         raise DomainError(
             f"No value for {names}: fill it in, or map it to a field this person has.",
             code="missing_variable",
