@@ -169,7 +169,8 @@ def template_validate(request):
 def template_people(request):
     """htmx: the preview person picker's options for a search."""
     people = people_search(company=request.user.company, text=request.GET.get("person_q", ""))
-    return render(request, "templates_app/_person_options.html", {"people": people[:PICKER_SIZE]})
+    context = {"people": people[:PICKER_SIZE], "selected": request.GET.get("preview_person", "")}
+    return render(request, "templates_app/_person_options.html", context)
 
 
 def _action(request, template_id: int, action, success: str):
