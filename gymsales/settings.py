@@ -163,6 +163,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
+# How long a verified Basic-auth credential is remembered (0: check the password every time).
+API_AUTH_CACHE_SECONDS = env.int("API_AUTH_CACHE_SECONDS", default=300)
 SPECTACULAR_SETTINGS = {
     "TITLE": "GymSales WhatsApp API",
     "DESCRIPTION": "People, WhatsApp messaging, templates and automations for GymSales.",

@@ -24,6 +24,15 @@ def _unscoped_test_code():
         yield
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Tests need no million-round PBKDF2 for their throw-away passwords."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Remembered credentials would make query counts depend on earlier tests; tests of the
+    # cache itself turn it back on.
+    settings.API_AUTH_CACHE_SECONDS = 0
+
+
 @pytest.fixture
 def company(db):
     return CompanyFactory(name="Alpha Gyms")
