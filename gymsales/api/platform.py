@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import zoneinfo
 
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -71,6 +73,14 @@ class UserInputSerializer(serializers.Serializer):
     last_name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
     role = serializers.ChoiceField(choices=Role.choices)
     club_id = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+
+    def validate_password(self, value):
+        # The project's AUTH_PASSWORD_VALIDATORS (length, common passwords).
+        try:
+            password_validation.validate_password(value)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(list(exc.messages)) from None
+        return value
 
 
 class WhatsAppSettingsSerializer(serializers.ModelSerializer):
