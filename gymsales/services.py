@@ -26,6 +26,7 @@ from gymsales.models import (
     User,
 )
 
+SALE_TYPES = {"membership": "Membership", "secondary": "Secondary Sales"}
 OPT_OUT_FIELDS = {
     "whatsapp_opted_out": ConsentChannel.WHATSAPP,
     "sms_opted_out": ConsentChannel.SMS,
@@ -250,9 +251,12 @@ def sale_create(
     won_at: datetime | None = None,
 ) -> Sale:
     """Record a won sale (`membership` or `secondary`) for a person; reports attribute it."""
-    kind = SaleType.objects.filter(key=sale_type).first()
-    if kind is None:
+    if sale_type not in SALE_TYPES:
         raise FieldErrors({"sale_type": [f"Is not a sale type: {sale_type}."]})
+    # Reference data (migration 0003); recreated if a database flush removed it.
+    kind, _ = SaleType.objects.get_or_create(
+        key=sale_type, defaults={"name": SALE_TYPES[sale_type]}
+    )
     if amount < 0:
         raise FieldErrors({"amount": ["Must be 0 or more."]})
     return Sale.objects.create(

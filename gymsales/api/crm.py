@@ -12,11 +12,9 @@ from gymsales import selectors, services
 from gymsales.api.base import CompanyAPIView
 from gymsales.models import Appointment, Sale
 
-SALE_TYPE_KEYS = ["membership", "secondary"]
-
 
 class SaleInputSerializer(serializers.Serializer):
-    sale_type = serializers.ChoiceField(choices=SALE_TYPE_KEYS)
+    sale_type = serializers.ChoiceField(choices=list(services.SALE_TYPES))
     amount = serializers.DecimalField(
         max_digits=12, decimal_places=2, min_value=Decimal("0"), required=False
     )
