@@ -142,3 +142,9 @@ def test_openapi_schema_generates_without_warnings():
     from django.core.management import call_command
 
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", "/dev/null")
+
+
+def test_platform_admin_logging_in_lands_in_the_django_admin(client, superuser):
+    response = client.post("/accounts/login/", {"username": superuser.email, "password": PASSWORD})
+
+    assert response["Location"] == "/admin/"
