@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
@@ -55,4 +56,6 @@ def person_profile(request, person_id: int):
 
 
 def page_not_found(request, exception):
+    if request.path.startswith("/api/"):
+        return JsonResponse({"errors": {"base": ["Not found."]}, "code": "not_found"}, status=404)
     return render(request, "404.html", status=404)

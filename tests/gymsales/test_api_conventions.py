@@ -267,8 +267,11 @@ def test_timestamps_are_iso8601_with_the_company_offset(api, admin_user, company
     assert created == person.created_at
 
 
-def test_unknown_url_under_api_is_404(api, sales_user):
-    assert api(sales_user).get("/api/v1/nothing-here").status_code == 404
+def test_unknown_url_under_api_is_a_json_404(api, sales_user):
+    response = api(sales_user).get("/api/v1/nothing-here")
+
+    assert response.status_code == 404
+    assert response.json() == {"errors": {"base": ["Not found."]}, "code": "not_found"}
 
 
 def test_huge_page_is_an_empty_collection(api, sales_user, person):
