@@ -6,7 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from gymsales.errors import FieldErrors
@@ -81,15 +81,19 @@ def company_user_create(
             errors["club_id"] = ["No such club in this company."]
     if errors:
         raise FieldErrors(errors)
-    return User.objects.create_user(
-        email=email,
-        password=password,
-        company=company,
-        role=role,
-        first_name=first_name,
-        last_name=last_name,
-        club=club,
-    )
+    try:
+        with transaction.atomic():
+            return User.objects.create_user(
+                email=email,
+                password=password,
+                company=company,
+                role=role,
+                first_name=first_name,
+                last_name=last_name,
+                club=club,
+            )
+    except IntegrityError:  # the same email created concurrently
+        raise FieldErrors({"email": ["A user with this email already exists."]}) from None
 
 
 def note_create(
