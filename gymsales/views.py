@@ -5,7 +5,9 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 
 from gymsales import selectors
 from gymsales.forms import EmailAuthenticationForm, PeopleSearchForm
@@ -17,6 +19,13 @@ class LoginView(auth_views.LoginView):
     form_class = EmailAuthenticationForm
     template_name = "registration/login.html"
     redirect_authenticated_user = True
+
+    def get_default_redirect_url(self):
+        # Platform admins (no company) work in the Django admin; staff start at the people list.
+        user = self.request.user
+        if user.is_authenticated and user.company_id is None and user.is_superuser:
+            return reverse("admin:index")
+        return super().get_default_redirect_url()
 
 
 class LogoutView(auth_views.LogoutView):
@@ -47,4 +56,6 @@ def person_profile(request, person_id: int):
 
 
 def page_not_found(request, exception):
+    if request.path.startswith("/api/"):
+        return JsonResponse({"errors": {"base": ["Not found."]}, "code": "not_found"}, status=404)
     return render(request, "404.html", status=404)

@@ -14,6 +14,7 @@ import hmac
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.authentication import BasicAuthentication
 
 
@@ -49,3 +50,17 @@ class EmailBasicAuthentication(BasicAuthentication):
         user, auth = super().authenticate_credentials(userid, password, request)
         cache.set(key, {"id": user.pk, "fp": _fingerprint(user)}, remember_for)
         return (user, auth)
+
+
+class EmailBasicAuthenticationScheme(OpenApiAuthenticationExtension):
+    """Describes EmailBasicAuthentication in the OpenAPI schema (Basic: email and password)."""
+
+    target_class = EmailBasicAuthentication
+    name = "basicAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "http",
+            "scheme": "basic",
+            "description": "A user's email and password.",
+        }
