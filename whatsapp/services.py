@@ -405,7 +405,7 @@ def webhook_event_id(*, kind: str, params: dict) -> str:
 _INSERT_EVENT = (
     "INSERT INTO whatsapp_webhookevent "
     "(provider, event_id, kind, company_id, payload, received_at, attempts, available_at, last_error)"
-    " VALUES ('twilio', %s, %s, %s, %s, now(), 0, now(), '')"
+    " VALUES ('twilio', %s, %s, %s, %s, %s, 0, %s, '')"
     " ON CONFLICT (provider, event_id) DO NOTHING RETURNING id"
 )
 
@@ -414,10 +414,18 @@ def webhook_event_store(*, kind: str, params: dict, company_id: int) -> int | No
     """Store a webhook once (one INSERT, durable on return). None when it was a repeat delivery."""
     import json
 
+    now = timezone.now()
     with connection.cursor() as cursor:
         cursor.execute(
             _INSERT_EVENT,
-            [webhook_event_id(kind=kind, params=params), kind, company_id, json.dumps(params)],
+            [
+                webhook_event_id(kind=kind, params=params),
+                kind,
+                company_id,
+                json.dumps(params),
+                now,
+                now,
+            ],
         )
         row = cursor.fetchone()
     return row[0] if row else None

@@ -10,6 +10,7 @@ from django.utils import timezone
 from twilio.request_validator import RequestValidator
 
 from templates_app.models import MessageTemplate, TemplateStatus
+from whatsapp import webhooks
 from whatsapp.models import Conversation, WhatsAppSettings
 from whatsapp.providers import locmem
 from whatsapp.webhooks import forget_account
@@ -23,7 +24,7 @@ OTHER_SENDER = "+14155550200"
 
 
 @pytest.fixture(autouse=True)
-def _whatsapp_test_settings(settings):
+def _whatsapp_test_settings(settings, monkeypatch):
     from gymsales.celery import app
 
     settings.WHATSAPP_BACKEND = "locmem"
@@ -34,6 +35,8 @@ def _whatsapp_test_settings(settings):
     app.conf.task_always_eager = True
     locmem.reset()
     forget_account()
+    # Apply every stored webhook at once (eager), not at most every 0.25 s per process.
+    monkeypatch.setattr(webhooks, "KICK_INTERVAL_SECONDS", 0)
     yield
     app.conf.task_always_eager = False
     locmem.reset()
