@@ -136,7 +136,12 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
-CELERY_BEAT_SCHEDULE: dict = {}
+# Celery closes the worker's database connection after every task unless told to reuse it.
+CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=1000)
+CELERY_BEAT_SCHEDULE: dict = {
+    # Safety net: apply stored Twilio webhooks the web side's kick did not reach (Redis was down).
+    "whatsapp-webhook-events-sweep": {"task": "whatsapp.webhook_events_drain", "schedule": 10.0},
+}
 
 # --- REST API (API.md "Conventions") ----------------------------------------------------------
 REST_FRAMEWORK = {

@@ -180,3 +180,35 @@ def test_simulate_command_inbound_and_failure(person, sales_user, wa, template, 
     assert (sent.status, sent.error_code) == ("failed", "63016")
     person.whatsapp_conversation.refresh_from_db()
     assert person.whatsapp_conversation.session_expires_at <= timezone.now()
+
+
+def test_counts_by_sale_type(person, sales_user, wa, template, company):
+    from whatsapp.selectors import whatsapp_counts_by_sale_type
+
+    services.message_send(person=person, user=sales_user, template=template, sale_type="membership")
+    services.message_send(person=person, user=sales_user, template=template, sale_type="secondary")
+    Message.objects.create(
+        company=company,
+        person=person,
+        direction="inbound",
+        status="received",
+        body="hi",
+        sale_type=Message.objects.filter(sale_type__key="membership").first().sale_type,
+    )
+    counts = {
+        row["sale_type"]: (row["sent"], row["received"])
+        for row in whatsapp_counts_by_sale_type(company=company, person=person)
+    }
+    assert counts == {"membership": (1, 1), "secondary": (1, 0)}
+
+
+def test_demo_seed_shows_an_active_session(company, club, sales_user, person):
+    from whatsapp import demo
+    from whatsapp.selectors import session_active
+
+    lines = demo.seed(company=company, users={"sales": sales_user})
+    assert lines and str(person.pk) in lines[0]
+    assert session_active(person=person) is True
+    assert Message.objects.filter(person=person).count() == 4
+    assert demo.seed(company=company, users={"sales": sales_user})  # idempotent
+    assert Message.objects.filter(person=person).count() == 4

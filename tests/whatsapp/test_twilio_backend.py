@@ -79,7 +79,13 @@ def test_unreachable_twilio_is_a_transient_error(settings):
 
 @pytest.mark.parametrize(
     ("status", "code", "transient"),
-    [(500, 20500, True), (503, None, True), (429, 20429, True), (400, 21211, False), (400, 63010, True)],
+    [
+        (500, 20500, True),
+        (503, None, True),
+        (429, 20429, True),
+        (400, 21211, False),
+        (400, 63010, True),
+    ],
 )
 def test_rest_errors_are_classified(status, code, transient):
     from twilio.base.exceptions import TwilioRestException

@@ -1,10 +1,10 @@
 """Play Twilio in development, through our own signed webhooks:
 
-    python manage.py whatsapp_simulate --person 12 inbound "Hi, what are your prices?"
-    python manage.py whatsapp_simulate --person 12 inbound "Saw your ad" --referral
-    python manage.py whatsapp_simulate --person 12 inbound STOP
-    python manage.py whatsapp_simulate --person 12 fail 63016      # the person's last outbound message
-    python manage.py whatsapp_simulate --person 12 status read
+python manage.py whatsapp_simulate --person 12 inbound "Hi, what are your prices?"
+python manage.py whatsapp_simulate --person 12 inbound "Saw your ad" --referral
+python manage.py whatsapp_simulate --person 12 inbound STOP
+python manage.py whatsapp_simulate --person 12 fail 63016      # the person's last outbound message
+python manage.py whatsapp_simulate --person 12 status read
 """
 
 from __future__ import annotations
@@ -23,7 +23,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--person", type=int, required=True, help="Person id")
         parser.add_argument("action", choices=["inbound", "fail", "status"])
-        parser.add_argument("value", help="inbound: the text; fail: an error code; status: a status")
+        parser.add_argument(
+            "value", help="inbound: the text; fail: an error code; status: a status"
+        )
         parser.add_argument("--referral", action="store_true", help="inbound from an ad (72 h)")
         parser.add_argument("--profile-name", default="")
         parser.add_argument("--message", type=int, help="fail/status: this message id")
