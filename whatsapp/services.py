@@ -436,7 +436,10 @@ class EventNotReady(Exception):
 
 
 def webhook_events_drain(*, limit: int = 500) -> int:
-    """Apply pending webhook events in order, in one transaction per batch. Returns how many."""
+    """Apply pending webhook events in order, one transaction per batch. Returns how many were
+    taken. Plain status moves (sent/delivered/read) of a batch are applied in a few bulk UPDATEs;
+    failures and inbound messages one by one.
+    """
     now = timezone.now()
     with all_companies(), transaction.atomic():
         events = list(
@@ -444,31 +447,78 @@ def webhook_events_drain(*, limit: int = 500) -> int:
             .filter(processed_at__isnull=True, available_at__lte=now)
             .order_by("id")[:limit]
         )
+        if not events:
+            return 0
+        simple = {event for event in events if _is_simple_status(event)}
+        not_ready = _apply_simple_statuses(list(simple))
         for event in events:
-            try:
-                with transaction.atomic():
-                    webhook_event_apply(event=event)
-                event.processed_at = timezone.now()
-                event.last_error = ""
-            except EventNotReady as exc:
-                event.attempts += 1
-                event.last_error = str(exc)
-                if event.attempts >= 8:
-                    event.processed_at = timezone.now()  # give up: not ours, or lost
-                else:
-                    event.available_at = now + timedelta(seconds=2**event.attempts)
-            except Exception as exc:  # a bad event must not block the others
-                logger.exception("webhook event %s failed", event.pk)
-                event.attempts += 1
-                event.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-                event.available_at = now + timedelta(seconds=min(2**event.attempts, 3600))
-                if event.attempts >= 10:
-                    event.processed_at = timezone.now()
-        if events:
-            WebhookEvent.objects.bulk_update(
-                events, ["processed_at", "attempts", "last_error", "available_at"]
-            )
-    return len(events) if events else 0
+            if event in not_ready:
+                _postpone(event, EventNotReady("no message with this sid yet"), now)
+                continue
+            if event not in simple:
+                try:
+                    with transaction.atomic():
+                        webhook_event_apply(event=event)
+                except EventNotReady as exc:
+                    _postpone(event, exc, now)
+                    continue
+                except Exception as exc:  # a bad event must not block the others
+                    logger.exception("webhook event %s failed", event.pk)
+                    event.attempts += 1
+                    event.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+                    event.available_at = now + timedelta(seconds=min(2**event.attempts, 3600))
+                    if event.attempts >= 10:
+                        event.processed_at = timezone.now()
+                    continue
+            event.processed_at = timezone.now()
+            event.last_error = ""
+        WebhookEvent.objects.bulk_update(
+            events, ["processed_at", "attempts", "last_error", "available_at"]
+        )
+    return len(events)
+
+
+def _postpone(event: WebhookEvent, exc: Exception, now: datetime) -> None:
+    event.attempts += 1
+    event.last_error = str(exc)
+    if event.attempts >= 8:
+        event.processed_at = timezone.now()  # give up: not ours, or lost
+    else:
+        event.available_at = now + timedelta(seconds=2**event.attempts)
+
+
+def _is_simple_status(event: WebhookEvent) -> bool:
+    status = (event.payload.get("MessageStatus") or event.payload.get("SmsStatus") or "").lower()
+    return event.kind == WebhookEvent.Kind.STATUS and status in rules.STATUS_RANK
+
+
+def _apply_simple_statuses(events: list[WebhookEvent]) -> set:
+    """Move messages forward for a batch of sent/delivered/read callbacks; returns the events
+    whose message is not known yet.
+    """
+    if not events:
+        return set()
+    sid_of = {
+        event: event.payload.get("MessageSid") or event.payload.get("SmsSid") for event in events
+    }
+    known = dict(Message.objects.filter(sid__in=set(sid_of.values())).values_list("sid", "pk"))
+    best: dict[int, str] = {}
+    for event, sid in sid_of.items():
+        pk = known.get(sid)
+        if pk is None:
+            continue
+        status = (event.payload.get("MessageStatus") or event.payload.get("SmsStatus")).lower()
+        if pk not in best or rules.STATUS_RANK[status] > rules.STATUS_RANK[best[pk]]:
+            best[pk] = status
+    by_status: dict[str, list[int]] = {}
+    for pk, status in best.items():
+        by_status.setdefault(status, []).append(pk)
+    now = timezone.now()
+    for status, pks in by_status.items():
+        lower = [s for s, rank in rules.STATUS_RANK.items() if rank < rules.STATUS_RANK[status]]
+        # Conditional: never moves a message back, never touches a failed one.
+        Message.objects.filter(pk__in=pks, status__in=lower).update(status=status, updated_at=now)
+    return {event for event, sid in sid_of.items() if sid not in known}
 
 
 def webhook_event_apply(*, event: WebhookEvent) -> None:

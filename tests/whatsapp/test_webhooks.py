@@ -379,3 +379,26 @@ def test_account_sid_constant_is_used(wa):
         AUTH_TOKEN,
         SENDER,
     )
+
+
+def test_a_batch_of_callbacks_applies_the_furthest_status_once(sent_message, company, person):
+    other = Message.objects.create(
+        company=company, person=person, direction="outbound", status="sending", sid="SM" + "e" * 32
+    )
+    for sid, status, code in [
+        (SID, "read", ""),
+        (SID, "sent", ""),
+        (SID, "delivered", ""),
+        (other.sid, "delivered", ""),
+        (other.sid, "undelivered", "63024"),
+        ("SM" + "f" * 32, "sent", ""),  # not ours (yet)
+    ]:
+        services.webhook_event_store(
+            kind="status", params=status_params(sid, status, error_code=code), company_id=company.pk
+        )
+    assert services.webhook_events_drain() == 6
+    assert Message.objects.get(pk=sent_message.pk).status == "read"
+    other.refresh_from_db()
+    assert (other.status, other.error_code) == ("undelivered", "63024")
+    pending = WebhookEvent.objects.get(processed_at__isnull=True)
+    assert (pending.payload["MessageSid"], pending.attempts) == ("SM" + "f" * 32, 1)
