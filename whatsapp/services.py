@@ -244,14 +244,21 @@ class DeliverOutcome:
 def message_deliver(*, message_id: int) -> DeliverOutcome:
     """Send one queued message, at most once. Idempotent: a duplicate or retried task finds the
     message already claimed and does nothing. No transaction is open during the provider call.
+
+    Three statements on the happy path: read (message, template, company settings in one query),
+    claim (conditional UPDATE queued → sending), store the SID.
     """
     with all_companies():
-        row = Message.objects.filter(pk=message_id).values("company_id", "status", "sid").first()
-    if row is None or row["status"] != MessageStatus.QUEUED:
+        message = (
+            Message.objects.filter(pk=message_id, status=MessageStatus.QUEUED)
+            .select_related("template", "company__whatsapp")
+            .first()
+        )
+    if message is None:
         return DeliverOutcome("skipped")
-    company_id = row["company_id"]
+    company_id = message.company_id
+    settings = message.company.whatsapp
     with company_scope(company_id):
-        settings = WhatsAppSettings.objects.get(company_id=company_id)
         now = timezone.now()
         if not settings.is_usable:
             Message.objects.filter(pk=message_id, status=MessageStatus.QUEUED).update(
@@ -273,13 +280,15 @@ def message_deliver(*, message_id: int) -> DeliverOutcome:
         )
         if not claimed:
             return DeliverOutcome("skipped")
-        message = Message.objects.select_related("template").get(pk=message_id)
+        message.status = MessageStatus.SENDING
+        message.send_attempts += 1
+        content = _uses_content(message)
         outbound = OutboundMessage(
             message_id=message.pk,
             to=message.to_number,
-            body="" if _uses_content(message) else message.body,
-            content_sid=message.template.content_sid if _uses_content(message) else "",
-            content_variables=message.content_variables if _uses_content(message) else {},
+            body="" if content else message.body,
+            content_sid=message.template.content_sid if content else "",
+            content_variables=message.content_variables if content else {},
             status_callback=django_settings.PUBLIC_BASE_URL + STATUS_CALLBACK_PATH,
         )
         backend = get_backend(credentials=credentials_for(settings))
