@@ -137,12 +137,16 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# Celery closes the worker's database connection after every task unless told to reuse it.
+CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=1000)
 CELERY_BEAT_SCHEDULE: dict = {
     # Pull pending/approved templates' WhatsApp approval (and rejections, pauses) from Twilio.
     "templates-sync-approvals": {
         "task": "templates_app.sync_template_approvals",
         "schedule": env.float("TEMPLATES_SYNC_SECONDS", default=300.0),
     },
+    # Safety net: apply stored Twilio webhooks the web side's kick did not reach (Redis was down).
+    "whatsapp-webhook-events-sweep": {"task": "whatsapp.webhook_events_drain", "schedule": 10.0},
 }
 
 # --- REST API (API.md "Conventions") ----------------------------------------------------------

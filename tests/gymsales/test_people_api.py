@@ -527,8 +527,8 @@ def test_people_list_query_count_does_not_grow(
     PersonFactory.create_batch(count, company=company, club=club, owner=sales_user)
     client = api(sales_user)
 
-    # user (auth), count, page, WhatsApp settings, message counts
-    with django_assert_num_queries(5):
+    # user (auth), count, page, WhatsApp settings, message counts, sessions
+    with django_assert_num_queries(6):
         response = client.get("/api/v1/people?per_page=200")
 
     assert len(response.json()["collection"]) == count

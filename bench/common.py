@@ -1,0 +1,154 @@
+"""Shared by the benchmarks: a bench database, free ports, starting and stopping processes."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = ROOT / ".venv" / "bin"
+
+
+def read_env() -> dict:
+    values = {}
+    env_file = ROOT / ".env"
+    if env_file.exists():
+        for line in env_file.read_text().splitlines():
+            if "=" in line and not line.lstrip().startswith("#"):
+                key, _, value = line.partition("=")
+                values[key.strip()] = value.strip()
+    return values
+
+
+def bench_environment() -> dict:
+    """Environment for every process of a run: bench settings and a separate bench database."""
+    base = {
+        **read_env(),
+        **{k: v for k, v in os.environ.items() if k in ("DATABASE_URL", "REDIS_URL")},
+    }
+    db = base.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/gymsales")
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "bench.settings",
+        "DATABASE_URL": db.rsplit("/", 1)[0] + "/" + db.rsplit("/", 1)[1].split("?")[0] + "_bench",
+        "REDIS_URL": base.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
+        "PYTHONPATH": str(ROOT),
+        "DEBUG": "false",
+        "SECRET_KEY": "bench-only",
+        "PUBLIC_BASE_URL": "https://bench.gymsales.example",
+        "LOG_LEVEL": "WARNING",
+    }
+    return env
+
+
+def prepare_database(env: dict) -> None:
+    url = env["DATABASE_URL"]
+    server, name = url.rsplit("/", 1)
+    exists = subprocess.run(
+        ["psql", server + "/postgres", "-tAc", f"select 1 from pg_database where datname='{name}'"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    if not exists:
+        subprocess.run(
+            ["psql", server + "/postgres", "-c", f'create database "{name}"'],
+            check=True,
+            capture_output=True,
+        )
+    subprocess.run(
+        [str(VENV_BIN / "python"), "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True
+    )
+
+
+def setup_django(env: dict) -> None:
+    os.environ.update(env)
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_port(port: int, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise RuntimeError(f"nothing listening on {port}")
+
+
+def start(cmd: list[str], env: dict, log: Path) -> subprocess.Popen:
+    return subprocess.Popen(
+        cmd,
+        cwd=ROOT,
+        env=env,
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+
+
+def stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+def gunicorn(env: dict, port: int, log: Path, workers: int = 2) -> subprocess.Popen:
+    proc = start(
+        [
+            str(VENV_BIN / "gunicorn"),
+            "gymsales.wsgi:application",
+            "-w",
+            str(workers),
+            "-k",
+            "sync",
+            "-b",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+        ],
+        env,
+        log,
+    )
+    wait_port(port)
+    return proc
+
+
+def parse_wrk(output: str) -> dict:
+    result = {"rps": 0.0, "p99_ms": None, "non2xx": 0, "requests": 0}
+    for line in output.splitlines():
+        parts = line.split()
+        if line.startswith("Requests/sec:"):
+            result["rps"] = float(parts[1])
+        elif line.strip().startswith("99%"):
+            result["p99_ms"] = _ms(parts[1])
+        elif "Non-2xx or 3xx responses:" in line:
+            result["non2xx"] = int(parts[-1])
+        elif "requests in" in line:
+            result["requests"] = int(parts[0])
+    return result
+
+
+def _ms(text: str) -> float:
+    for unit, factor in (("us", 0.001), ("ms", 1.0), ("s", 1000.0)):
+        if text.endswith(unit):
+            return float(text[: -len(unit)]) * factor
+    return float(text)
