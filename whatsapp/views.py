@@ -42,8 +42,13 @@ def person_history(request, person_id: int):
         )
         if request.GET.get("v") == recent.version:
             return HttpResponse(status=204)  # htmx leaves the page alone
-        context = {"history": recent, "history_filter": filter, "history_is_first_page": True}
-        template = "whatsapp/_history_recent.html"
+        # Changed: the new block, and (out of band) the "Active" badge and the counters.
+        context = {
+            "history": recent,
+            "history_filter": filter,
+            "tracker": page_data.counts_by_sale_type(company=company, person=person),
+        }
+        template = "whatsapp/_history_poll.html"
     else:
         before = request.GET.get("before")
         context = history_context(company=company, person=person, filter=filter, before=before)

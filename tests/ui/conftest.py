@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -21,9 +22,15 @@ def sale_types(db):
 
 @pytest.fixture
 def locmem_backend(settings):
+    """The locmem provider, and Celery tasks run inline (the send happens on commit)."""
+    from gymsales.celery import app
+
     settings.WHATSAPP_BACKEND = "locmem"
     settings.CELERY_TASK_ALWAYS_EAGER = True
-    return settings
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield settings
+    app.conf.task_always_eager = eager
 
 
 @pytest.fixture
@@ -93,3 +100,30 @@ def inbound_now(person, body="Yes please!"):
         status=MessageStatus.RECEIVED,
         sale_type=membership(),
     )
+
+
+def simulate_inbound(person, body="Yes please!", **params):
+    """An inbound WhatsApp through the messaging core, as the webhook worker would record it."""
+    from whatsapp.services import inbound_record
+
+    settings = WhatsAppSettings.objects.get(company=person.company)
+    return inbound_record(
+        params={
+            "AccountSid": settings.twilio_account_sid,
+            "MessageSid": "SM" + uuid.uuid4().hex,
+            "From": f"whatsapp:{person.phone_mobile}",
+            "To": f"whatsapp:{settings.sender_number}",
+            "Body": body,
+            "NumMedia": "0",
+            "ProfileName": person.first_name,
+            **params,
+        }
+    )
+
+
+def status_callback(message, status, **params):
+    """A Twilio status callback for `message`, applied by the messaging core."""
+    from whatsapp.services import message_status_apply
+
+    message.refresh_from_db()
+    message_status_apply(params={"MessageSid": message.sid, "MessageStatus": status, **params})
