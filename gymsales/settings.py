@@ -136,7 +136,13 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # Pull pending/approved templates' WhatsApp approval (and rejections, pauses) from Twilio.
+    "templates-sync-approvals": {
+        "task": "templates_app.sync_template_approvals",
+        "schedule": env.float("TEMPLATES_SYNC_SECONDS", default=300.0),
+    },
+}
 
 # --- REST API (API.md "Conventions") ----------------------------------------------------------
 REST_FRAMEWORK = {
