@@ -82,10 +82,11 @@ def dialog_context(
     mode = "text" if (active and mode == "text") else "template"
     templates: QuerySet = templates_sendable(company=company)
     template = _chosen(templates, template_id)
-    preview, preview_error = "", ""
+    preview, body_text, preview_error = "", "", ""
     if template is not None:
         try:
-            preview = template_render(template=template, person=person).text
+            rendered = template_render(template=template, person=person)
+            preview, body_text = rendered.preview, rendered.text
         except DomainError as error:
             preview_error = error.message
     sale_types = list(SaleType.objects.order_by("id"))
@@ -101,9 +102,10 @@ def dialog_context(
         "mode": mode,
         "templates": list(templates),
         "template": template,
-        "preview": preview,
+        "preview": preview,  # as WhatsApp shows it: header, body, footer, buttons
+        "body_text": body_text,  # the body alone: what staff may edit inside a session
         "preview_error": preview_error,
-        "body": body if body is not None else preview,
+        "body": body if body is not None else (body_text if active else preview),
         "body_editable": active,
         "sale_types": sale_types,
         "sale_type_id": _int(sale_type_id) or (sale_types[0].pk if sale_types else None),

@@ -96,7 +96,7 @@ def _send(request, person, context) -> str | None:
         if context["template"] is None:
             return "Choose a template to send."
         kwargs["template"] = context["template"]
-        edited = body.strip() and body.strip() != context["preview"].strip()
+        edited = body.strip() and body.strip() != context["body_text"].strip()
         if context["body_editable"] and edited:
             kwargs["body"] = body
     try:
