@@ -14,7 +14,11 @@ from templates_app.rendering import template_render
 from templates_app.selectors import templates_sendable
 from whatsapp import page_data
 from whatsapp.models import Message
-from whatsapp.selectors import whatsapp_settings_for, whatsapp_summaries
+from whatsapp.selectors import (
+    whatsapp_counts_by_sale_type,
+    whatsapp_settings_for,
+    whatsapp_summaries,
+)
 
 MAX_BODY = 1024
 
@@ -60,7 +64,7 @@ def profile_context(request, person: Person) -> dict:
     return {
         "person": person,
         "whatsapp": whatsapp_state(company=company, person=person),
-        "tracker": page_data.counts_by_sale_type(company=company, person=person),
+        "tracker": whatsapp_counts_by_sale_type(company=company, person=person),
         **history_context(company=company, person=person, filter=filter, before=before),
     }
 

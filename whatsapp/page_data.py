@@ -12,10 +12,10 @@ import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from gymsales.models import Company, Note, NoteKind, Person, SaleType
+from gymsales.models import Company, Note, NoteKind, Person
 from whatsapp.models import Direction, Message
 
 PAGE_SIZE = 20
@@ -184,36 +184,6 @@ def history_recent(
     else:
         items, more = _merge([(messages, MESSAGE_RANK), (notes, NOTE_RANK)], PAGE_SIZE)
     return HistoryPage(items=items, older=items[-1].cursor if more and items else None)
-
-
-def counts_by_sale_type(*, company: Company, person: Person) -> list[dict]:
-    """The Activity Tracker: WhatsApp sent/received per Sale Type (messages without one apart)."""
-    rows = (
-        Message.objects.filter(company=company, person=person)
-        .values("sale_type_id", "direction")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    counts: dict = {}
-    for row in rows:
-        counts.setdefault(row["sale_type_id"], {})[row["direction"]] = row["n"]
-    tracker = [
-        {
-            "name": sale_type.name,
-            "sent": counts.get(sale_type.pk, {}).get(Direction.OUTBOUND, 0),
-            "received": counts.get(sale_type.pk, {}).get(Direction.INBOUND, 0),
-        }
-        for sale_type in SaleType.objects.order_by("id")
-    ]
-    if None in counts:
-        tracker.append(
-            {
-                "name": "No sale type",
-                "sent": counts[None].get(Direction.OUTBOUND, 0),
-                "received": counts[None].get(Direction.INBOUND, 0),
-            }
-        )
-    return tracker
 
 
 def newsfeed_notes(

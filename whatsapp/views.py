@@ -20,6 +20,7 @@ from gymsales.models import Club, NoteKind
 from gymsales.pages import company_staff_required
 from gymsales.profile import dialog_context, history_context, whatsapp_state
 from whatsapp import page_data, services
+from whatsapp.selectors import whatsapp_counts_by_sale_type
 
 
 def _person(request, person_id: int):
@@ -46,7 +47,7 @@ def person_history(request, person_id: int):
         context = {
             "history": recent,
             "history_filter": filter,
-            "tracker": page_data.counts_by_sale_type(company=company, person=person),
+            "tracker": whatsapp_counts_by_sale_type(company=company, person=person),
         }
         template = "whatsapp/_history_poll.html"
     else:

@@ -32,7 +32,7 @@ def test_inactive_session_sends_a_read_only_template_and_shows_its_status_live(
     dialog = page.get_by_role("dialog", name="New WhatsApp")
     expect(dialog).to_be_visible()
     expect(dialog.get_by_label("Free text")).to_have_count(0)
-    dialog.get_by_label("Template").select_option(label="Welcome")
+    dialog.get_by_label("Template", exact=True).select_option(label="Welcome")
     preview = dialog.get_by_label("Preview (read-only)")
     expect(preview).to_have_value(
         "Hi Jane, welcome to Alpha Central! Reply to book your first visit."
@@ -62,7 +62,7 @@ def test_active_session_allows_free_text_with_a_stop_at_1024_characters(
     page.get_by_role("menuitem", name="Send WhatsApp").click()
 
     dialog = page.get_by_role("dialog", name="New WhatsApp")
-    dialog.get_by_label("Template").select_option(label="Welcome")
+    dialog.get_by_label("Template", exact=True).select_option(label="Welcome")
     expect(dialog.get_by_label(re.compile("you may edit the Template"))).to_be_editable()
     dialog.get_by_label("Free text").check()
     message = dialog.get_by_label("Message", exact=True)
@@ -87,7 +87,7 @@ def test_refusal_is_shown_in_plain_words_and_nothing_is_sent(
     open_profile(page, sales_user, person)
     page.locator("#mobile-line").get_by_role("link", name="WhatsApp").click()
     dialog = page.get_by_role("dialog", name="New WhatsApp")
-    dialog.get_by_label("Template").select_option(label="Welcome")
+    dialog.get_by_label("Template", exact=True).select_option(label="Welcome")
     Person.objects.filter(pk=person.pk).update(whatsapp_opted_out=True)  # meanwhile, by the API
     dialog.get_by_role("button", name="Send").click()
 

@@ -6,6 +6,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
+from django.db import transaction
 from django.utils import timezone
 
 from gymsales.models import Note, NoteKind, SaleType
@@ -90,35 +91,24 @@ def add_note(person, kind=NoteKind.WHATSAPP_ERROR, text="WhatsApp message failed
     )
 
 
-def inbound_now(person, body="Yes please!"):
-    """An inbound message just now: the session is active."""
-    return Message.objects.create(
-        company=person.company,
-        person=person,
-        direction=Direction.INBOUND,
-        body=body,
-        status=MessageStatus.RECEIVED,
-        sale_type=membership(),
-    )
-
-
 def simulate_inbound(person, body="Yes please!", **params):
     """An inbound WhatsApp through the messaging core, as the webhook worker would record it."""
     from whatsapp.services import inbound_record
 
     settings = WhatsAppSettings.objects.get(company=person.company)
-    return inbound_record(
-        params={
-            "AccountSid": settings.twilio_account_sid,
-            "MessageSid": "SM" + uuid.uuid4().hex,
-            "From": f"whatsapp:{person.phone_mobile}",
-            "To": f"whatsapp:{settings.sender_number}",
-            "Body": body,
-            "NumMedia": "0",
-            "ProfileName": person.first_name,
-            **params,
-        }
-    )
+    with transaction.atomic():  # as the webhook worker runs it
+        return inbound_record(
+            params={
+                "AccountSid": settings.twilio_account_sid,
+                "MessageSid": "SM" + uuid.uuid4().hex,
+                "From": f"whatsapp:{person.phone_mobile}",
+                "To": f"whatsapp:{settings.sender_number}",
+                "Body": body,
+                "NumMedia": "0",
+                "ProfileName": person.first_name,
+                **params,
+            }
+        )
 
 
 def status_callback(message, status, **params):

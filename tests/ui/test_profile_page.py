@@ -7,14 +7,14 @@ import re
 import pytest
 
 from gymsales.models import NoteKind
-from tests.ui.conftest import add_messages, add_note, inbound_now
+from tests.ui.conftest import add_messages, add_note, simulate_inbound
 from whatsapp.models import Direction, Message, MessageStatus, WhatsAppSettings
 
 pytestmark = pytest.mark.django_db
 
 # session, user, company (tenant scope), person, WhatsApp settings (state and summaries),
-# summary counts, tracker counts, sale types, one history page (messages, notes).
-PROFILE_QUERIES = 11
+# conversation (session), summary counts, tracker counts, sale types, one history page (messages, notes).
+PROFILE_QUERIES = 12
 
 
 def profile(client, user, person, query=""):
@@ -54,7 +54,7 @@ def test_profile_of_another_company_is_404(client, sales_user, other_person, wha
 def test_profile_shows_whatsapp_link_active_badge_opt_out_and_action_menu(
     client, sales_user, person, whatsapp_on
 ):
-    inbound_now(person)
+    simulate_inbound(person)
     html = profile(client, sales_user, person).content.decode()
     mobile = html[html.index('id="mobile-line"') : html.index("</dd>", html.index("mobile-line"))]
 
@@ -158,6 +158,6 @@ def test_live_poll_answers_204_when_nothing_changed_and_the_block_when_it_did(
     changed = client.get(poll)
     assert changed.status_code == 200
     assert 'data-status="delivered"' in changed.content.decode()
-    reply = inbound_now(person, body="Count me in")
+    reply = simulate_inbound(person, body="Count me in")
     newer = client.get(poll).content.decode()
     assert history_ids(newer) == [f"message-{reply.pk}", f"message-{message.pk}"]

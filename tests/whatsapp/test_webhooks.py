@@ -349,9 +349,9 @@ def test_stop_opts_out_and_start_opts_back_in(post_webhook, person, wa, word):
     person.refresh_from_db()
     assert person.whatsapp_opted_out is False
     sources = list(
-        ConsentRecord.objects.filter(person=person).order_by("created_at").values_list(
-            "opted_out", "source"
-        )
+        ConsentRecord.objects.filter(person=person)
+        .order_by("created_at")
+        .values_list("opted_out", "source")
     )
     assert sources == [(True, "keyword"), (False, "keyword")]
     assert Note.objects.filter(person=person, kind=NoteKind.OPT_OUT).count() == 1
