@@ -137,6 +137,11 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE["automations-dispatch-due"] = {
+    "task": "automations.dispatch_due",
+    "schedule": 30.0,
+}
+CELERY_BEAT_SCHEDULE["automations-sweep"] = {"task": "automations.sweep", "schedule": 60.0}
 
 # --- REST API (API.md "Conventions") ----------------------------------------------------------
 REST_FRAMEWORK = {
