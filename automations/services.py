@@ -195,7 +195,8 @@ def automation_runs_record(
                 continue
             if item_filter is not None and not item_filter(item):
                 continue
-            due_at = (due_base or now) + timedelta(minutes=item.delay_minutes)
+            # A reminder whose moment has passed already (booked late) is due at once.
+            due_at = max(now, (due_base or now) + timedelta(minutes=item.delay_minutes))
             run, created = AutomationRun.objects.get_or_create(
                 item=item,
                 person=person,
