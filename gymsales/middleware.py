@@ -1,9 +1,11 @@
+from django.http import Http404
 from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
 from gymsales.tenancy import company_scope
 
 OVERRIDABLE_METHODS = {"PUT", "PATCH", "DELETE"}
+MAX_ID = 2**63 - 1  # PostgreSQL bigint
 
 
 class MethodOverrideMiddleware:
@@ -41,3 +43,10 @@ class TenantScopeMiddleware:
                 return self.get_response(request)
         with scope(company=None):
             return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        """An id in a URL too large for any row (bigint) names nothing: 404, not a database error."""
+        for value in (*view_args, *view_kwargs.values()):
+            if isinstance(value, int) and not (0 <= value <= MAX_ID):
+                raise Http404("No such object.")
+        return None

@@ -65,7 +65,10 @@ class UserManager(BaseUserManager):
     use_in_migrations = True
 
     def get_by_natural_key(self, username):
-        return self.get(**{f"{self.model.USERNAME_FIELD}__iexact": username})
+        # Email is case-insensitive; the company comes along (every API request needs it).
+        return self.select_related("company").get(
+            **{f"{self.model.USERNAME_FIELD}__iexact": username}
+        )
 
     def _create_user(self, email, password, **extra_fields):
         if not email:

@@ -7,7 +7,7 @@ from datetime import datetime
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
-from gymsales.models import Club, Company, Note, Person, User
+from gymsales.models import Appointment, Club, Company, Note, Person, Sale, User
 
 
 def company_get(*, pk) -> Company:
@@ -99,3 +99,27 @@ def notes_list(
     if since is not None:
         notes = notes.filter(created_at__gte=since)
     return notes.order_by("-created_at", "-id")
+
+
+def sales_list(*, person: Person) -> QuerySet[Sale]:
+    """A person's sales, newest won first (the person already resolved for its company)."""
+    return (
+        Sale.objects.filter(company=person.company_id, person=person)
+        .select_related("sale_type")
+        .order_by("-won_at", "-id")
+    )
+
+
+def appointments_list(*, person: Person) -> QuerySet[Appointment]:
+    """A person's appointments, latest start first."""
+    return Appointment.objects.filter(company=person.company_id, person=person).order_by(
+        "-starts_at", "-id"
+    )
+
+
+def sale_get_for_person(*, person: Person, pk) -> Sale:
+    return get_object_or_404(sales_list(person=person), pk=pk)
+
+
+def appointment_get_for_person(*, person: Person, pk) -> Appointment:
+    return get_object_or_404(appointments_list(person=person), pk=pk)

@@ -1,13 +1,17 @@
-"""Writes of the CRM core: companies, clubs, staff, people, consent and history notes."""
+"""Writes of the CRM core: companies, clubs, staff, people, consent, sales, appointments, notes."""
 
 from __future__ import annotations
 
+from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from gymsales.errors import FieldErrors
 from gymsales.models import (
+    Appointment,
     Club,
     Company,
     ConsentChannel,
@@ -17,9 +21,12 @@ from gymsales.models import (
     NoteKind,
     Person,
     Role,
+    Sale,
+    SaleType,
     User,
 )
 
+SALE_TYPES = {"membership": "Membership", "secondary": "Secondary Sales"}
 OPT_OUT_FIELDS = {
     "whatsapp_opted_out": ConsentChannel.WHATSAPP,
     "sms_opted_out": ConsentChannel.SMS,
@@ -238,6 +245,55 @@ def person_update(*, person: Person, user: User | None, data: dict[str, Any]) ->
     return person
 
 
+def sale_create(
+    *,
+    person: Person,
+    user: User | None,
+    sale_type: str,
+    amount: Decimal = Decimal("0"),
+    won_at: datetime | None = None,
+) -> Sale:
+    """Record a won sale (`membership` or `secondary`) for a person; reports attribute it."""
+    if sale_type not in SALE_TYPES:
+        raise FieldErrors({"sale_type": [f"Is not a sale type: {sale_type}."]})
+    # Reference data (migration 0003); recreated if a database flush removed it.
+    kind, _ = SaleType.objects.get_or_create(
+        key=sale_type, defaults={"name": SALE_TYPES[sale_type]}
+    )
+    if amount < 0:
+        raise FieldErrors({"amount": ["Must be 0 or more."]})
+    return Sale.objects.create(
+        company_id=person.company_id,
+        person=person,
+        sale_type=kind,
+        amount=amount,
+        won_at=won_at or timezone.now(),
+    )
+
+
+def appointment_create(
+    *,
+    person: Person,
+    user: User | None,
+    starts_at: datetime,
+    booked_at: datetime | None = None,
+    kind: str | None = "",
+) -> Appointment:
+    """Book an appointment; the handlers (Automated Items: `appointment_booked`, and scheduling
+    `appointment_upcoming`) run inside the same transaction."""
+    with transaction.atomic():
+        appointment = Appointment.objects.create(
+            company_id=person.company_id,
+            person=person,
+            starts_at=starts_at,
+            booked_at=booked_at or timezone.now(),
+            kind=kind or "",
+        )
+        for handler in APPOINTMENT_BOOKED_HANDLERS:
+            handler(appointment=appointment)
+    return appointment
+
+
 def _after_person_created(*, person: Person) -> None:
     """Hook for Automated Items (`lead_created`); the automations app registers its handler."""
     for handler in PERSON_CREATED_HANDLERS:
@@ -255,5 +311,5 @@ PERSON_CREATED_HANDLERS: list = []
 PERSON_STATUS_CHANGED_HANDLERS: list = []
 # handler(person=, previous_updated_at=): after peopleUpdate (Automated Items' lead_reengaged).
 PERSON_UPDATED_HANDLERS: list = []
-# handler(appointment=): after an appointment is booked (appointment_booked / _upcoming).
+# handler(appointment=...) for each appointment booked (appointment_booked / appointment_upcoming).
 APPOINTMENT_BOOKED_HANDLERS: list = []

@@ -18,6 +18,12 @@ ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS", ROOT / "test-artifacts"))
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Basic auth checks a password on every request; a fast hasher keeps the suite quick."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _unscoped_test_code():
     """Test code itself may look across tenants; the code under test still scopes itself."""
     with scopes_disabled():

@@ -33,6 +33,8 @@ class CollectionPagination(BasePagination):
         self.per_page = _positive_int(request, "per_page", DEFAULT_PER_PAGE, MAX_PER_PAGE)
         self.total_entries = queryset.count()
         offset = (self.page - 1) * self.per_page
+        if offset >= self.total_entries:
+            return []  # past the end (and never an OFFSET too large for the database)
         return list(queryset[offset : offset + self.per_page])
 
     def get_paginated_response(self, data):

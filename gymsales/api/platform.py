@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import zoneinfo
 
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -71,6 +73,14 @@ class UserInputSerializer(serializers.Serializer):
     last_name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
     role = serializers.ChoiceField(choices=Role.choices)
     club_id = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+
+    def validate_password(self, value):
+        # The project's AUTH_PASSWORD_VALIDATORS (length, common passwords).
+        try:
+            password_validation.validate_password(value)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(list(exc.messages)) from None
+        return value
 
 
 class WhatsAppSettingsSerializer(serializers.ModelSerializer):
@@ -156,11 +166,16 @@ class WhatsAppSettingsInputSerializer(serializers.Serializer):
 class CompaniesView(PlatformAPIView):
     serializer_class = CompanySerializer
 
+    @extend_schema(operation_id="companiesList")
     def get(self, request):
         page = self.paginate_queryset(Company.objects.order_by("id"))
         return self.get_paginated_response(CompanySerializer(page, many=True).data)
 
-    @extend_schema(request=CompanyInputSerializer, responses={201: CompanySerializer})
+    @extend_schema(
+        request=CompanyInputSerializer,
+        responses={201: CompanySerializer},
+        operation_id="companiesCreate",
+    )
     def post(self, request):
         serializer = CompanyInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -175,6 +190,7 @@ class CompaniesView(PlatformAPIView):
 class CompanyView(PlatformAPIView):
     serializer_class = CompanySerializer
 
+    @extend_schema(operation_id="companiesGet")
     def get(self, request, company_id: int):
         return Response(CompanySerializer(selectors.company_get(pk=company_id)).data)
 
@@ -182,12 +198,15 @@ class CompanyView(PlatformAPIView):
 class CompanyClubsView(PlatformAPIView):
     serializer_class = ClubSerializer
 
+    @extend_schema(operation_id="clubsList")
     def get(self, request, company_id: int):
         company = selectors.company_get(pk=company_id)
         page = self.paginate_queryset(Club.objects.filter(company=company).order_by("id"))
         return self.get_paginated_response(ClubSerializer(page, many=True).data)
 
-    @extend_schema(request=ClubSerializer, responses={201: ClubSerializer})
+    @extend_schema(
+        request=ClubSerializer, responses={201: ClubSerializer}, operation_id="clubsCreate"
+    )
     def post(self, request, company_id: int):
         company = selectors.company_get(pk=company_id)
         serializer = ClubSerializer(data=request.data)
@@ -203,12 +222,17 @@ class CompanyClubsView(PlatformAPIView):
 class CompanyUsersView(PlatformAPIView):
     serializer_class = UserOutputSerializer
 
+    @extend_schema(operation_id="usersList")
     def get(self, request, company_id: int):
         company = selectors.company_get(pk=company_id)
         page = self.paginate_queryset(User.objects.filter(company=company).order_by("id"))
         return self.get_paginated_response(UserOutputSerializer(page, many=True).data)
 
-    @extend_schema(request=UserInputSerializer, responses={201: UserOutputSerializer})
+    @extend_schema(
+        request=UserInputSerializer,
+        responses={201: UserOutputSerializer},
+        operation_id="usersCreate",
+    )
     def post(self, request, company_id: int):
         company = selectors.company_get(pk=company_id)
         serializer = UserInputSerializer(data=request.data)
@@ -224,12 +248,15 @@ class CompanyUsersView(PlatformAPIView):
 class CompanyWhatsAppView(PlatformAPIView):
     serializer_class = WhatsAppSettingsSerializer
 
+    @extend_schema(operation_id="whatsappSettingsGet")
     def get(self, request, company_id: int):
         company = selectors.company_get(pk=company_id)
         return Response(WhatsAppSettingsSerializer(whatsapp_settings_for(company=company)).data)
 
     @extend_schema(
-        request=WhatsAppSettingsInputSerializer, responses={200: WhatsAppSettingsSerializer}
+        request=WhatsAppSettingsInputSerializer,
+        responses={200: WhatsAppSettingsSerializer},
+        operation_id="whatsappSettingsUpdate",
     )
     def put(self, request, company_id: int):
         company = selectors.company_get(pk=company_id)
@@ -240,5 +267,10 @@ class CompanyWhatsAppView(PlatformAPIView):
         )
         return Response(WhatsAppSettingsSerializer(settings).data)
 
+    @extend_schema(
+        request=WhatsAppSettingsInputSerializer,
+        responses={200: WhatsAppSettingsSerializer},
+        operation_id="whatsappSettingsPatch",
+    )
     def patch(self, request, company_id: int):
         return self.put(request, company_id)
