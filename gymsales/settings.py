@@ -137,12 +137,16 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
-CELERY_BEAT_SCHEDULE: dict = {}
-CELERY_BEAT_SCHEDULE["automations-dispatch-due"] = {
-    "task": "automations.dispatch_due",
-    "schedule": 30.0,
+CELERY_BEAT_SCHEDULE: dict = {
+    # Pull pending/approved templates' WhatsApp approval (and rejections, pauses) from Twilio.
+    "templates-sync-approvals": {
+        "task": "templates_app.sync_template_approvals",
+        "schedule": env.float("TEMPLATES_SYNC_SECONDS", default=300.0),
+    },
+    # Automated Items: execute due runs; record appointment reminders and re-engaged leads.
+    "automations-dispatch-due": {"task": "automations.dispatch_due", "schedule": 30.0},
+    "automations-sweep": {"task": "automations.sweep", "schedule": 60.0},
 }
-CELERY_BEAT_SCHEDULE["automations-sweep"] = {"task": "automations.sweep", "schedule": 60.0}
 
 # --- REST API (API.md "Conventions") ----------------------------------------------------------
 REST_FRAMEWORK = {

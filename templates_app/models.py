@@ -43,6 +43,9 @@ class MessageTemplate(models.Model):
     )
     is_recontact = models.BooleanField(default=False)
     rejection_reason = models.TextField(blank=True, default="")
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    approved_at = models.DateTimeField(null=True, blank=True)
+    last_synced_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -50,6 +53,10 @@ class MessageTemplate(models.Model):
 
     class Meta:
         ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["company", "name"], name="template_name_unique")
+        ]
+        indexes = [models.Index(fields=["company", "status"])]
 
     def __str__(self) -> str:
         return self.name

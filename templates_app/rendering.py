@@ -26,8 +26,18 @@ PERSON_FIELDS = {
 
 @dataclass(frozen=True)
 class RenderedTemplate:
+    """`text` is the filled body; `preview` adds the header, footer and buttons as WhatsApp shows them."""
+
     content_variables: dict[str, str]
     text: str
+    header: str = ""
+    footer: str = ""
+    buttons: tuple[str, ...] = ()
+
+    @property
+    def preview(self) -> str:
+        parts = [self.header, self.text, self.footer, *(f"[{b}]" for b in self.buttons)]
+        return "\n".join(part for part in parts if part)
 
 
 def template_variable_numbers(text: str) -> list[str]:
@@ -45,16 +55,21 @@ def _mapped_value(mapping: dict | None, person: Person) -> str:
     if "value" in mapping:
         return str(mapping["value"] or "")
     field = PERSON_FIELDS.get(mapping.get("field", ""))
-    return (field[1](person) or "") if field else ""
+    if field is None or person is None:
+        return ""
+    return str(field[1](person) or "")
 
 
-def template_render(*, template, person: Person, variables: dict | None = None) -> RenderedTemplate:
+def template_render(
+    *, template, person: Person | None, variables: dict | None = None
+) -> RenderedTemplate:
     """Values come from `variables` (given when sending) first, then the template's mapping.
 
     A variable left empty is refused: Twilio would send an empty placeholder or fail with 63028.
     """
     given = {str(key): str(value) for key, value in (variables or {}).items() if value is not None}
-    numbers = template_variable_numbers(template.body)
+    header_text = _header_text(template)
+    numbers = template_variable_numbers(header_text + "\n" + template.body)
     values: dict[str, str] = {}
     missing = []
     for number in numbers:
@@ -72,5 +87,39 @@ def template_render(*, template, person: Person, variables: dict | None = None) 
             code="missing_variable",
             field="variables",
         )
-    text = VARIABLE.sub(lambda m: values.get(m.group(1), m.group(0)), template.body)
-    return RenderedTemplate(content_variables=values, text=text)
+
+    def fill(text: str) -> str:
+        return VARIABLE.sub(lambda m: values.get(m.group(1), m.group(0)), text)
+
+    return RenderedTemplate(
+        content_variables=values,
+        text=fill(template.body),
+        header=fill(header_text),
+        footer=template.footer or "",
+        buttons=tuple(
+            str(b.get("text", "")) for b in template.buttons or [] if isinstance(b, dict)
+        ),
+    )
+
+
+def _header_text(template) -> str:
+    header = template.header
+    if isinstance(header, dict) and header.get("type") == "text":
+        return str(header.get("text") or "")
+    return ""
+
+
+def template_preview(*, template, person: Person | None = None) -> RenderedTemplate:
+    """For the editor's preview only (never for sending): a person's values where they exist,
+    the variable's sample where they don't."""
+    from templates_app.rules import variable_sample
+
+    samples = {}
+    for number, mapping in (template.variables or {}).items():
+        if isinstance(mapping, dict):
+            value = _mapped_value(mapping, person).strip() if person is not None else ""
+            samples[str(number)] = value or variable_sample(mapping) or "{{" + str(number) + "}}"
+    header_text = _header_text(template)
+    for number in template_variable_numbers(header_text + "\n" + template.body):
+        samples.setdefault(number, "{{" + number + "}}")
+    return template_render(template=template, person=person, variables=samples)

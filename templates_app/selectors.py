@@ -22,3 +22,14 @@ def templates_sendable(*, company: Company) -> QuerySet[MessageTemplate]:
         .exclude(status__in=blocked)
         .order_by("name", "id")
     )
+
+
+def templates_list(
+    *, company: Company, status: str | None = None, category: str | None = None
+) -> QuerySet[MessageTemplate]:
+    templates = MessageTemplate.objects.filter(company=company)
+    if status:
+        templates = templates.filter(status=status)
+    if category:
+        templates = templates.filter(category=category)
+    return templates.order_by("name", "id")
