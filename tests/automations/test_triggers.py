@@ -178,7 +178,9 @@ def test_lead_reengaged_by_inbound_whatsapp_found_by_sweep(company, approved_tem
     assert (run.item_id, run.person_id, run.event) == (item.pk, person.pk, "lead_reengaged")
 
 
-def test_appointment_booked_fires_and_schedules_reminder(company, approved_template, person):
+def test_appointment_booked_through_api_fires_and_schedules_reminder(
+    api, sales_user, company, approved_template, person
+):
     booked = make_item(
         company, approved_template, name="Booked", trigger_event=TriggerEvent.APPOINTMENT_BOOKED
     )
@@ -191,8 +193,13 @@ def test_appointment_booked_fires_and_schedules_reminder(company, approved_templ
     )
     starts = T0 + timedelta(days=3)
     with time_machine.travel(T0, tick=False):
-        appointment = Appointment.objects.create(company=company, person=person, starts_at=starts)
-        services.on_appointment_booked(appointment=appointment)
+        response = api(sales_user).post(
+            f"/api/v1/people/{person.pk}/appointments",
+            {"starts_at": starts.isoformat(), "kind": "tour"},
+            format="json",
+        )
+        assert response.status_code == 201
+        appointment = Appointment.objects.get()
         services.on_appointment_booked(appointment=appointment)  # the event repeats
 
     runs = {run.item_id: run for run in AutomationRun.objects.all()}
