@@ -1,3 +1,12 @@
 """This app's part of /api/v1/."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from whatsapp import api
+
+urlpatterns = [
+    path("people/<int:person_id>/whatsapp/messages", api.PersonMessagesView.as_view()),
+    path("people/<int:person_id>/whatsapp/opt-out", api.PersonOptOutView.as_view()),
+    path("people/<int:person_id>/notes", api.PersonNotesView.as_view()),
+    path("newsfeed", api.NewsfeedView.as_view()),
+]

@@ -104,6 +104,18 @@ class Message(models.Model):
     button_payload = models.CharField(max_length=256, blank=True, default="")
     to_number = models.CharField(max_length=32, blank=True, default="")
     from_number = models.CharField(max_length=32, blank=True, default="")
+    # Where the send came from (direct, automation, campaign) and how it is being sent.
+    origin = models.CharField(max_length=16, default="direct")
+    business_initiated = models.BooleanField(
+        default=False, help_text="A template outside a session: counts to the messaging limit."
+    )
+    template_edited = models.BooleanField(default=False, help_text="Sent as free text.")
+    send_attempts = models.PositiveSmallIntegerField(default=0)
+    retry_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="retries"
+    )
+    limited_by_meta = models.BooleanField(default=False, help_text="Failed with error 63049.")
+    referral = models.JSONField(default=dict, blank=True, help_text="Inbound from an ad/page.")
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -114,10 +126,29 @@ class Message(models.Model):
         indexes = [
             models.Index(fields=["person", "-created_at"]),
             models.Index(fields=["company", "direction", "-created_at"]),
+            models.Index(fields=["company", "business_initiated", "created_at"]),
         ]
 
     def __str__(self) -> str:
         return f"{self.direction} {self.status} to {self.person_id}"
+
+
+class Conversation(models.Model):
+    """A person's WhatsApp customer-service window (session), kept by inbound messages."""
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="+")
+    person = models.OneToOneField(
+        Person, on_delete=models.CASCADE, related_name="whatsapp_conversation"
+    )
+    last_inbound_at = models.DateTimeField(null=True, blank=True)
+    session_expires_at = models.DateTimeField(null=True, blank=True)
+    opened_by_referral = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = tenant_manager()
+
+    def __str__(self) -> str:
+        return f"WhatsApp session of {self.person_id} until {self.session_expires_at}"
 
 
 class WebhookEvent(models.Model):
@@ -134,9 +165,19 @@ class WebhookEvent(models.Model):
     payload = models.JSONField()
     received_at = models.DateTimeField(default=timezone.now)
     processed_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    available_at = models.DateTimeField(default=timezone.now)
+    last_error = models.TextField(blank=True, default="")
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["provider", "event_id"], name="webhook_event_once"),
         ]
-        indexes = [models.Index(fields=["processed_at"])]
+        indexes = [
+            models.Index(fields=["processed_at"]),
+            models.Index(
+                fields=["available_at", "id"],
+                condition=models.Q(processed_at__isnull=True),
+                name="webhook_event_pending",
+            ),
+        ]

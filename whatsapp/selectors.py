@@ -1,22 +1,45 @@
-"""Reads for WhatsApp: a person's WhatsApp summary (session, availability, counts)."""
+"""Reads for WhatsApp: sessions, a person's summary and counts, messages, the facts the rules need."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import datetime
 
-from django.db.models import Count, Max
+from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
 
 from gymsales.models import Company, Person
-from whatsapp.models import Direction, Message, WhatsAppSettings
+from whatsapp import rules
+from whatsapp.models import (
+    Conversation,
+    Direction,
+    Message,
+    MessageStatus,
+    WhatsAppSettings,
+)
 
-SESSION_LENGTH = timedelta(hours=24)
+SESSION_LENGTH = rules.SESSION_LENGTH
+NOT_COUNTED = [MessageStatus.NOT_SENT]
 
 
 def whatsapp_settings_for(*, company: Company) -> WhatsAppSettings:
     settings, _ = WhatsAppSettings.objects.get_or_create(company=company)
     return settings
+
+
+def session_expires_at(*, person: Person) -> datetime | None:
+    """When the person's session ends (None: never opened). Active while in the future."""
+    return (
+        Conversation.objects.filter(company_id=person.company_id, person=person)
+        .values_list("session_expires_at", flat=True)
+        .first()
+    )
+
+
+def session_active(*, person: Person, now: datetime | None = None) -> bool:
+    return rules.session_is_active(
+        expires_at=session_expires_at(person=person), now=now or timezone.now()
+    )
 
 
 def whatsapp_summaries(*, company: Company, people: Iterable[Person]) -> dict[int, dict]:
@@ -25,23 +48,26 @@ def whatsapp_summaries(*, company: Company, people: Iterable[Person]) -> dict[in
     ids = [person.pk for person in people]
     settings = whatsapp_settings_for(company=company)
     counts: dict[int, dict[str, int]] = {pk: {} for pk in ids}
-    last_inbound: dict[int, object] = {}
+    expiries: dict[int, datetime | None] = {}
     if ids:
         rows = (
             Message.objects.filter(company=company, person_id__in=ids)
+            .exclude(status__in=NOT_COUNTED)
             .values("person_id", "direction")
-            .annotate(n=Count("id"), last=Max("created_at"))
+            .annotate(n=Count("id"))
         )
         for row in rows:
             counts[row["person_id"]][row["direction"]] = row["n"]
-            if row["direction"] == Direction.INBOUND:
-                last_inbound[row["person_id"]] = row["last"]
+        expiries = dict(
+            Conversation.objects.filter(company=company, person_id__in=ids).values_list(
+                "person_id", "session_expires_at"
+            )
+        )
     now = timezone.now()
     summaries = {}
     for person in people:
-        expires = last_inbound.get(person.pk)
-        expires = expires + SESSION_LENGTH if expires else None
-        active = bool(expires and expires > now)
+        expires = expiries.get(person.pk)
+        active = rules.session_is_active(expires_at=expires, now=now)
         summaries[person.pk] = {
             "available": settings.is_usable
             and not person.whatsapp_opted_out
@@ -52,3 +78,94 @@ def whatsapp_summaries(*, company: Company, people: Iterable[Person]) -> dict[in
             "received_count": counts[person.pk].get(Direction.INBOUND, 0),
         }
     return summaries
+
+
+def whatsapp_counts_by_sale_type(*, company: Company, person: Person) -> list[dict]:
+    """Sent/received counts per Sale Type (Membership, Secondary Sales, …) for the profile; one query.
+
+    Messages without a sale type are counted under key None ("Other").
+    """
+    from gymsales.models import SaleType
+
+    rows = (
+        Message.objects.filter(company=company, person=person)
+        .exclude(status__in=NOT_COUNTED)
+        .values("sale_type_id")
+        .annotate(
+            sent=Count("id", filter=Q(direction=Direction.OUTBOUND)),
+            received=Count("id", filter=Q(direction=Direction.INBOUND)),
+        )
+    )
+    by_type = {row["sale_type_id"]: row for row in rows}
+    result = [
+        {
+            "sale_type": sale_type.key,
+            "name": sale_type.name,
+            "sent": by_type.get(sale_type.pk, {}).get("sent", 0),
+            "received": by_type.get(sale_type.pk, {}).get("received", 0),
+        }
+        for sale_type in SaleType.objects.order_by("id")
+    ]
+    if None in by_type:
+        result.append(
+            {
+                "sale_type": None,
+                "name": "Other",
+                "sent": by_type[None]["sent"],
+                "received": by_type[None]["received"],
+            }
+        )
+    return result
+
+
+def messages_for_person(*, company: Company, person: Person) -> QuerySet[Message]:
+    return (
+        Message.objects.filter(company=company, person=person)
+        .select_related("sale_type")
+        .order_by("-created_at", "-id")
+    )
+
+
+def marketing_sent_since_reply(*, person: Person, now: datetime) -> int:
+    """Marketing templates sent to the person in the last 24 h after their last inbound message."""
+    since = now - rules.MARKETING_WINDOW
+    last_inbound = (
+        Message.objects.filter(
+            company_id=person.company_id, person=person, direction=Direction.INBOUND
+        )
+        .aggregate(last=Max("created_at"))
+        .get("last")
+    )
+    if last_inbound is not None and last_inbound > since:
+        since = last_inbound
+    return (
+        Message.objects.filter(
+            company_id=person.company_id,
+            person=person,
+            direction=Direction.OUTBOUND,
+            template__category="marketing",
+            created_at__gt=since,
+        )
+        .exclude(status__in=NOT_COUNTED)
+        .count()
+    )
+
+
+def people_reached_24h(*, company: Company, now: datetime) -> QuerySet:
+    """Ids of the unique people reached by business-initiated messages in the rolling 24 h."""
+    return (
+        Message.objects.filter(
+            company=company,
+            business_initiated=True,
+            created_at__gt=now - rules.MESSAGING_LIMIT_WINDOW,
+        )
+        .exclude(status__in=NOT_COUNTED)
+        .values_list("person_id", flat=True)
+        .distinct()
+    )
+
+
+def message_get_for_company(*, company: Company, pk) -> Message:
+    from django.shortcuts import get_object_or_404
+
+    return get_object_or_404(Message.objects.filter(company=company), pk=pk)

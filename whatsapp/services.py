@@ -1,14 +1,55 @@
-"""Writes for WhatsApp."""
+"""Writes for WhatsApp: settings, sending (rules, queue, delivery), webhooks, errors as notes."""
 
 from __future__ import annotations
 
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import transaction
+from django.conf import settings as django_settings
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
+from django.utils import timezone
 
-from gymsales.errors import FieldErrors
-from gymsales.models import Company
-from whatsapp.models import WhatsAppSettings
+from gymsales.errors import DomainError, FieldErrors
+from gymsales.models import (
+    Club,
+    Company,
+    ConsentChannel,
+    ConsentSource,
+    NoteKind,
+    Person,
+    SaleType,
+    User,
+)
+from gymsales.phones import InvalidPhoneNumber, to_e164
+from gymsales.services import note_create, person_create, person_set_opt_out
+from gymsales.tenancy import all_companies, company_scope
+from whatsapp import errors as wa_errors
+from whatsapp import rules, selectors
+from whatsapp.models import (
+    Conversation,
+    Direction,
+    Message,
+    MessageStatus,
+    WebhookEvent,
+    WhatsAppSettings,
+)
+from whatsapp.providers import (
+    Credentials,
+    OutboundMessage,
+    ProviderError,
+    get_backend,
+)
+
+logger = logging.getLogger(__name__)
+
+STATUS_CALLBACK_PATH = "/webhooks/twilio/whatsapp/status"
+INBOUND_PATH = "/webhooks/twilio/whatsapp/inbound"
+MAX_TRANSIENT_ATTEMPTS = 5
+HOLD_AFTER_RATE_LIMIT = timedelta(hours=24)
+SALE_TYPE_NAMES = {"membership": "Membership", "secondary": "Secondary Sales"}
 
 
 def whatsapp_settings_update(*, company: Company, data: dict[str, Any]) -> WhatsAppSettings:
@@ -29,18 +70,549 @@ def whatsapp_settings_update(*, company: Company, data: dict[str, Any]) -> Whats
             settings.suspended_reason = ""
             settings.suspended_at = None
         settings.save()
+    from whatsapp.webhooks import forget_account
+
+    forget_account(settings.twilio_account_sid)
     return settings
 
 
-# --- Contract for the messaging core (implemented by the messaging issue) ----------------------
-#
-# message_send(*, person, user, body=None, template=None, variables=None, sale_type=None,
-#              origin="direct", automation_run=None) -> Message
-#     Checks every rule of SPEC §3 (whatsapp.rules) and raises gymsales.errors.DomainError with
-#     code whatsapp_disabled | opted_out | no_mobile | session_inactive | template_not_approved |
-#     too_long | limit_reached | marketing_limit. On success records Message(status=queued) and a
-#     whatsapp_sent Note, and enqueues the send with transaction.on_commit.
-#
-# person_whatsapp_opt_out(*, person, user) -> None
-#     Staff opt-out from the Client Profile (ConsentRecord + opt_out Note). Opting back in is only
-#     possible through peopleUpdate.
+def credentials_for(settings: WhatsAppSettings) -> Credentials:
+    return Credentials(
+        company_id=settings.company_id,
+        account_sid=settings.twilio_account_sid,
+        auth_token=settings.twilio_auth_token,
+        sender_number=settings.sender_number,
+        messaging_service_sid=settings.messaging_service_sid,
+    )
+
+
+# --- Sending: the request side ----------------------------------------------------------------
+
+
+def _sale_type(sale_type) -> SaleType | None:
+    if sale_type is None or isinstance(sale_type, SaleType):
+        return sale_type
+    key = str(sale_type)
+    if key not in SALE_TYPE_NAMES:
+        found = SaleType.objects.filter(key=key).first()
+        if found is None:
+            raise FieldErrors({"sale_type": ["Must be membership or secondary."]})
+        return found
+    return SaleType.objects.get_or_create(key=key, defaults={"name": SALE_TYPE_NAMES[key]})[0]
+
+
+def message_send(
+    *,
+    person: Person,
+    user: User | None,
+    body: str | None = None,
+    template=None,
+    variables: dict | None = None,
+    sale_type=None,
+    origin: str = "direct",
+    automation_run=None,
+) -> Message:
+    """Check every rule of SPEC §3 (whatsapp.rules); record Message(queued) + a whatsapp_sent note
+    and enqueue the send on commit. Raises DomainError with the rule's code; refusals write nothing.
+
+    With a template, `body` (if given) is the text as edited by staff: differing from the rendered
+    template makes it an edited template, sent as free text (inside a session only).
+    """
+    company = person.company
+    settings = selectors.whatsapp_settings_for(company=company)
+    now = timezone.now()
+    sale_type = _sale_type(sale_type)
+    rendered = None
+    edited = False
+    if template is not None:
+        if template.company_id != company.pk:
+            raise DomainError("No such template.", code="template_not_found", field="template_id")
+        if template.is_sendable:
+            from templates_app.rendering import template_render
+
+            rendered = template_render(template=template, person=person, variables=variables)
+        text = rendered.text if rendered else template.body
+        if body is not None and body.strip() and rendered is not None:
+            edited = body.strip() != rendered.text.strip()
+            text = body if edited else rendered.text
+    else:
+        text = body or ""
+    active = rules.session_is_active(
+        expires_at=selectors.session_expires_at(person=person), now=now
+    )
+    is_template = template is not None
+    facts_kwargs: dict[str, Any] = {}
+    if is_template and template.category == "marketing":
+        facts_kwargs["marketing_since_reply"] = selectors.marketing_sent_since_reply(
+            person=person, now=now
+        )
+    business_initiated = rules.is_business_initiated(is_template=is_template, session_active=active)
+    if business_initiated and settings.messaging_limit is not None:
+        reached = selectors.people_reached_24h(company=company, now=now)
+        facts_kwargs["person_already_reached"] = reached.filter(person_id=person.pk).exists()
+        if not facts_kwargs["person_already_reached"]:
+            facts_kwargs["people_reached_24h"] = reached.count()
+    refusal = rules.send_refusal(
+        rules.SendFacts(
+            whatsapp_usable=settings.is_usable,
+            opted_out=person.whatsapp_opted_out,
+            has_mobile=bool(person.phone_mobile),
+            is_template=is_template,
+            template_sendable=bool(template is not None and template.is_sendable),
+            template_marketing=bool(template is not None and template.category == "marketing"),
+            edited=edited,
+            text_length=len(text),
+            session_active=active,
+            messaging_limit=settings.messaging_limit,
+            **facts_kwargs,
+        )
+    )
+    if refusal is not None:
+        raise DomainError(refusal.message, code=refusal.code)
+    with transaction.atomic():
+        message = Message.objects.create(
+            company=company,
+            person=person,
+            direction=Direction.OUTBOUND,
+            body=text,
+            template=template,
+            content_variables=(rendered.content_variables if rendered and not edited else {}),
+            status=MessageStatus.QUEUED,
+            sent_by=user,
+            sale_type=sale_type,
+            to_number=person.phone_mobile,
+            from_number=settings.sender_number,
+            origin=origin,
+            business_initiated=business_initiated,
+            template_edited=edited,
+            created_at=now,
+        )
+        note_create(
+            person=person,
+            company=company,
+            kind=NoteKind.WHATSAPP_SENT,
+            text=f"WhatsApp sent to {person.full_name}: {text}",
+            user=user,
+            message=message,
+            created_at=now,
+        )
+        message_enqueue(message_id=message.pk)
+    return message
+
+
+def message_enqueue(*, message_id: int, countdown: float = 0) -> None:
+    """Send the message from a worker once the current transaction commits."""
+    from whatsapp.tasks import message_deliver_task
+
+    def enqueue():
+        if countdown:
+            message_deliver_task.apply_async(args=[message_id], countdown=countdown)
+        else:
+            message_deliver_task.delay(message_id)
+
+    transaction.on_commit(enqueue)
+
+
+def person_whatsapp_opt_out(*, person: Person, user: User | None) -> None:
+    """Staff opt-out from the Client Profile (ConsentRecord + opt_out Note).
+
+    Opting back in is only possible through peopleUpdate. Refused while WhatsApp is disabled.
+    """
+    settings = selectors.whatsapp_settings_for(company=person.company)
+    if not settings.is_usable:
+        raise DomainError("WhatsApp is not enabled for this company.", code="whatsapp_disabled")
+    person_set_opt_out(
+        person=person,
+        channel=ConsentChannel.WHATSAPP,
+        opted_out=True,
+        source=ConsentSource.APP,
+        user=user,
+    )
+
+
+# --- Sending: the worker side -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DeliverOutcome:
+    """What the task should do next: nothing (`retry_in` None) or run again after `retry_in` s."""
+
+    state: str  # sent | held | throttled | retrying | failed | skipped
+    retry_in: float | None = None
+
+
+def message_deliver(*, message_id: int) -> DeliverOutcome:
+    """Send one queued message, at most once. Idempotent: a duplicate or retried task finds the
+    message already claimed and does nothing. No transaction is open during the provider call.
+    """
+    with all_companies():
+        row = Message.objects.filter(pk=message_id).values("company_id", "status", "sid").first()
+    if row is None or row["status"] != MessageStatus.QUEUED:
+        return DeliverOutcome("skipped")
+    company_id = row["company_id"]
+    with company_scope(company_id):
+        settings = WhatsAppSettings.objects.get(company_id=company_id)
+        now = timezone.now()
+        if not settings.is_usable:
+            Message.objects.filter(pk=message_id, status=MessageStatus.QUEUED).update(
+                status=MessageStatus.NOT_SENT,
+                error_message="WhatsApp is disabled for this company.",
+                updated_at=now,
+            )
+            return DeliverOutcome("failed")
+        if settings.sends_held_until and settings.sends_held_until > now:
+            wait = (settings.sends_held_until - now).total_seconds() + 1
+            return DeliverOutcome("held", retry_in=wait)
+        from whatsapp.throttle import send_slot_wait
+
+        wait = send_slot_wait(company_id=company_id, per_second=settings.max_messages_per_second)
+        if wait > 0:
+            return DeliverOutcome("throttled", retry_in=wait)
+        claimed = Message.objects.filter(pk=message_id, status=MessageStatus.QUEUED).update(
+            status=MessageStatus.SENDING, send_attempts=F("send_attempts") + 1, updated_at=now
+        )
+        if not claimed:
+            return DeliverOutcome("skipped")
+        message = Message.objects.select_related("template").get(pk=message_id)
+        outbound = OutboundMessage(
+            message_id=message.pk,
+            to=message.to_number,
+            body="" if _uses_content(message) else message.body,
+            content_sid=message.template.content_sid if _uses_content(message) else "",
+            content_variables=message.content_variables if _uses_content(message) else {},
+            status_callback=django_settings.PUBLIC_BASE_URL + STATUS_CALLBACK_PATH,
+        )
+        backend = get_backend(credentials=credentials_for(settings))
+        try:
+            result = backend.send(outbound)
+        except ProviderError as exc:
+            return _delivery_failed(message=message, exc=exc)
+        Message.objects.filter(pk=message_id).update(sid=result.sid, updated_at=timezone.now())
+        backend.after_send(outbound, result)
+        return DeliverOutcome("sent")
+
+
+def _uses_content(message: Message) -> bool:
+    """Unedited templates go as content_sid + content_variables (Twilio: the only way outside a
+    session); free text and edited templates go as `body`.
+    """
+    return bool(
+        message.template_id and message.template.content_sid and not message.template_edited
+    )
+
+
+def _delivery_failed(*, message: Message, exc: ProviderError) -> DeliverOutcome:
+    if exc.transient and message.send_attempts < MAX_TRANSIENT_ATTEMPTS:
+        # Not sent (Twilio refused or we never reached it): back in the queue, retried with backoff.
+        Message.objects.filter(pk=message.pk, status=MessageStatus.SENDING).update(
+            status=MessageStatus.QUEUED, updated_at=timezone.now()
+        )
+        backoff = min(5 * 2 ** (message.send_attempts - 1), 300)
+        logger.info("message %s: transient error %s, retry in %ss", message.pk, exc, backoff)
+        return DeliverOutcome("retrying", retry_in=backoff)
+    message_failure_record(
+        message=message, code=exc.code, error_message=str(exc), status=MessageStatus.FAILED
+    )
+    return DeliverOutcome("failed")
+
+
+def message_failure_record(
+    *, message: Message, code: str, error_message: str, status: str = MessageStatus.FAILED
+) -> bool:
+    """A failed/undelivered message: final status, a whatsapp_error note (person history and
+    newsfeed), and what its error code asks for (SPEC §6). Returns False if already final.
+    """
+    code = str(code or "")
+    now = timezone.now()
+    with transaction.atomic():
+        locked = Message.objects.select_for_update().get(pk=message.pk)
+        if not rules.status_moves_forward(current=locked.status, new=status):
+            return False
+        locked.status = status
+        locked.error_code = code
+        locked.error_message = error_message or ""
+        locked.limited_by_meta = code == wa_errors.LIMITED_BY_META
+        locked.save(
+            update_fields=["status", "error_code", "error_message", "limited_by_meta", "updated_at"]
+        )
+        person = locked.person
+        note_create(
+            person=person,
+            company=person.company,
+            kind=NoteKind.WHATSAPP_ERROR,
+            text=wa_errors.error_note_text(
+                code=code,
+                first_name=person.first_name,
+                last_name=person.last_name,
+                twilio_message=error_message,
+            ),
+            message=locked,
+        )
+        _apply_error_effects(message=locked, code=code, now=now)
+    return True
+
+
+def _apply_error_effects(*, message: Message, code: str, now: datetime) -> None:
+    if code in wa_errors.RETRY_ONCE_AFTER_SECONDS and message.retry_of_id is None:
+        retry = Message.objects.create(
+            company_id=message.company_id,
+            person_id=message.person_id,
+            direction=Direction.OUTBOUND,
+            body=message.body,
+            template_id=message.template_id,
+            content_variables=message.content_variables,
+            status=MessageStatus.QUEUED,
+            sent_by_id=message.sent_by_id,
+            sale_type_id=message.sale_type_id,
+            to_number=message.to_number,
+            from_number=message.from_number,
+            origin=message.origin,
+            business_initiated=message.business_initiated,
+            template_edited=message.template_edited,
+            retry_of=message,
+        )
+        message_enqueue(message_id=retry.pk, countdown=wa_errors.RETRY_ONCE_AFTER_SECONDS[code])
+    elif code == wa_errors.HOLD_COMPANY_SENDS:
+        WhatsAppSettings.objects.filter(company_id=message.company_id).update(
+            sends_held_until=now + HOLD_AFTER_RATE_LIMIT
+        )
+    elif code == wa_errors.SUSPEND_COMPANY:
+        WhatsAppSettings.objects.filter(company_id=message.company_id).update(
+            enabled=False,
+            suspended_at=now,
+            suspended_reason=(
+                "Twilio error 63020 (Business Manager account error): WhatsApp was suspended "
+                "until a platform admin re-enables it."
+            ),
+        )
+    elif code == wa_errors.SESSION_CLOSED:
+        Conversation.objects.filter(
+            company_id=message.company_id, person_id=message.person_id, session_expires_at__gt=now
+        ).update(session_expires_at=now)
+
+
+# --- Webhooks: store fast, process in a worker ----------------------------------------------------
+
+
+def webhook_event_id(*, kind: str, params: dict) -> str:
+    sid = params.get("MessageSid") or params.get("SmsSid") or ""
+    if kind == WebhookEvent.Kind.STATUS:
+        status = params.get("MessageStatus") or params.get("SmsStatus") or ""
+        return f"status:{sid}:{status}:{params.get('ErrorCode') or ''}"[:128]
+    return f"inbound:{sid}"[:128]
+
+
+_INSERT_EVENT = (
+    "INSERT INTO whatsapp_webhookevent "
+    "(provider, event_id, kind, company_id, payload, received_at, attempts, available_at, last_error)"
+    " VALUES ('twilio', %s, %s, %s, %s, now(), 0, now(), '')"
+    " ON CONFLICT (provider, event_id) DO NOTHING RETURNING id"
+)
+
+
+def webhook_event_store(*, kind: str, params: dict, company_id: int) -> int | None:
+    """Store a webhook once (one INSERT, durable on return). None when it was a repeat delivery."""
+    import json
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _INSERT_EVENT,
+            [webhook_event_id(kind=kind, params=params), kind, company_id, json.dumps(params)],
+        )
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+class EventNotReady(Exception):
+    """The event refers to something not recorded yet (a status before its send stored the sid)."""
+
+
+def webhook_events_drain(*, limit: int = 500) -> int:
+    """Apply pending webhook events in order, in one transaction per batch. Returns how many."""
+    now = timezone.now()
+    with all_companies(), transaction.atomic():
+        events = list(
+            WebhookEvent.objects.select_for_update(skip_locked=True)
+            .filter(processed_at__isnull=True, available_at__lte=now)
+            .order_by("id")[:limit]
+        )
+        for event in events:
+            try:
+                with transaction.atomic():
+                    webhook_event_apply(event=event)
+                event.processed_at = timezone.now()
+                event.last_error = ""
+            except EventNotReady as exc:
+                event.attempts += 1
+                event.last_error = str(exc)
+                if event.attempts >= 8:
+                    event.processed_at = timezone.now()  # give up: not ours, or lost
+                else:
+                    event.available_at = now + timedelta(seconds=2**event.attempts)
+            except Exception as exc:  # a bad event must not block the others
+                logger.exception("webhook event %s failed", event.pk)
+                event.attempts += 1
+                event.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+                event.available_at = now + timedelta(seconds=min(2**event.attempts, 3600))
+                if event.attempts >= 10:
+                    event.processed_at = timezone.now()
+        if events:
+            WebhookEvent.objects.bulk_update(
+                events, ["processed_at", "attempts", "last_error", "available_at"]
+            )
+    return len(events) if events else 0
+
+
+def webhook_event_apply(*, event: WebhookEvent) -> None:
+    if event.kind == WebhookEvent.Kind.STATUS:
+        message_status_apply(params=event.payload)
+    else:
+        inbound_record(params=event.payload, received_at=event.received_at)
+
+
+def message_status_apply(*, params: dict) -> None:
+    """A status callback: move the message forward; failures become notes (SPEC §5, §6)."""
+    sid = params.get("MessageSid") or params.get("SmsSid") or ""
+    status = (params.get("MessageStatus") or params.get("SmsStatus") or "").lower()
+    message = Message.objects.filter(sid=sid).only("pk", "status", "company_id").first()
+    if message is None:
+        raise EventNotReady(f"no message with sid {sid} yet")
+    with company_scope(message.company_id):
+        if status in ("failed", "undelivered"):
+            message_failure_record(
+                message=message,
+                code=params.get("ErrorCode") or "",
+                error_message=params.get("ErrorMessage") or "",
+                status=status,
+            )
+            return
+        if status not in rules.STATUS_RANK:
+            return
+        forward = [s for s, rank in rules.STATUS_RANK.items() if rank < rules.STATUS_RANK[status]]
+        Message.objects.filter(pk=message.pk, status__in=forward).update(
+            status=status, updated_at=timezone.now()
+        )
+
+
+def _e164(raw: str) -> str:
+    text = (raw or "").strip()
+    if text.lower().startswith("whatsapp:"):
+        text = text[len("whatsapp:") :]
+    return text
+
+
+def inbound_record(*, params: dict, received_at: datetime | None = None) -> Message | None:
+    """An inbound WhatsApp message: find company (To) and person (From, else a new lead), store it,
+    open/extend the session, handle STOP/START, note it on the history.
+    """
+    received_at = received_at or timezone.now()
+    sender = _e164(params.get("To", ""))
+    settings = WhatsAppSettings.objects.filter(sender_number=sender).first()
+    if settings is None:
+        logger.warning("inbound WhatsApp to unknown sender %s ignored", sender)
+        return None
+    company = settings.company
+    sid = params.get("MessageSid") or params.get("SmsSid") or ""
+    with company_scope(company):
+        if sid and Message.objects.filter(company=company, sid=sid).exists():
+            return None
+        try:
+            phone = to_e164(_e164(params.get("From", "")), default_country=company.default_country)
+        except InvalidPhoneNumber:
+            phone = _e164(params.get("From", ""))
+        person = Person.objects.filter(company=company, phone_mobile=phone).order_by("id").first()
+        if person is None:
+            person = _lead_from_whatsapp(company=company, phone=phone, params=params)
+            if person is None:
+                return None
+        media = [
+            {
+                "url": params.get(f"MediaUrl{i}", ""),
+                "content_type": params.get(f"MediaContentType{i}", ""),
+            }
+            for i in range(_int(params.get("NumMedia")))
+        ]
+        referral = {k: v for k, v in params.items() if k.startswith("Referral")}
+        last_sale_type = (
+            Message.objects.filter(company=company, person=person, direction=Direction.OUTBOUND)
+            .order_by("-created_at", "-id")
+            .values_list("sale_type_id", flat=True)
+            .first()
+        )
+        body = params.get("Body", "") or ""
+        message = Message.objects.create(
+            company=company,
+            person=person,
+            direction=Direction.INBOUND,
+            body=body,
+            status=MessageStatus.RECEIVED,
+            sid=sid or None,
+            media=media,
+            profile_name=params.get("ProfileName", "")[:200],
+            button_payload=(params.get("ButtonPayload") or params.get("ButtonText") or "")[:256],
+            to_number=sender,
+            from_number=phone,
+            referral=referral,
+            sale_type_id=last_sale_type,
+            created_at=received_at,
+        )
+        conversation, _ = Conversation.objects.select_for_update().get_or_create(
+            company=company, person=person
+        )
+        conversation.session_expires_at = rules.session_expiry_after_inbound(
+            current_expires_at=conversation.session_expires_at,
+            received_at=received_at,
+            referral=bool(referral),
+        )
+        conversation.last_inbound_at = max(
+            filter(None, [conversation.last_inbound_at, received_at])
+        )
+        conversation.opened_by_referral = conversation.opened_by_referral or bool(referral)
+        conversation.save()
+        shown = body or (params.get("ButtonText") or "") or f"{len(media)} attachment(s)"
+        note_create(
+            person=person,
+            company=company,
+            kind=NoteKind.WHATSAPP_RECEIVED,
+            text=f"WhatsApp received from {person.full_name}: {shown}",
+            message=message,
+            created_at=received_at,
+        )
+        keyword = rules.opt_keyword(body)
+        if keyword is not None:
+            person_set_opt_out(
+                person=person,
+                channel=ConsentChannel.WHATSAPP,
+                opted_out=keyword == "stop",
+                source=ConsentSource.KEYWORD,
+            )
+    return message
+
+
+def _int(value) -> int:
+    try:
+        return max(0, min(int(value or 0), 10))
+    except (TypeError, ValueError):
+        return 0
+
+
+def _lead_from_whatsapp(*, company: Company, phone: str, params: dict) -> Person | None:
+    profile = (params.get("ProfileName") or "").strip()
+    first, _, last = profile.partition(" ")
+    if not Club.objects.filter(company=company).exists():
+        logger.warning("inbound WhatsApp for company %s without a club: no lead made", company.pk)
+        return None
+    try:
+        return person_create(
+            company=company,
+            user=None,
+            data={
+                "first_name": (first or "WhatsApp")[:100],
+                "last_name": last[:100],
+                "phone_mobile": phone,
+                "source_name": "WhatsApp",
+            },
+        )
+    except (FieldErrors, IntegrityError):
+        logger.exception("could not create a lead for an inbound WhatsApp message")
+        return None

@@ -1,3 +1,10 @@
 """Twilio webhooks: /webhooks/twilio/whatsapp/..."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from whatsapp import webhooks
+
+urlpatterns = [
+    path("inbound", webhooks.inbound, name="whatsapp-webhook-inbound"),
+    path("status", webhooks.status, name="whatsapp-webhook-status"),
+]

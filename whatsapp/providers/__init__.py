@@ -45,6 +45,13 @@ class OutboundMessage:
     status_callback: str = ""
 
 
+def new_message_sid() -> str:
+    """A Twilio-like message SID: 'SM' + 32 hex digits."""
+    import uuid
+
+    return "SM" + uuid.uuid4().hex
+
+
 @dataclass(frozen=True)
 class SendResult:
     sid: str
@@ -77,6 +84,9 @@ class WhatsAppBackend:
 
     def send(self, outbound: OutboundMessage) -> SendResult:
         raise NotImplementedError
+
+    def after_send(self, outbound: OutboundMessage, result: SendResult) -> None:
+        """Called once the SID is stored (the console backend plays its callbacks from here)."""
 
     # Content API (templates): see templates_app.content_backends
     def content_create(self, *, template) -> str:

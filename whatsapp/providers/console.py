@@ -1,10 +1,45 @@
-"""The `console` WhatsApp backend."""
+"""The `console` WhatsApp backend: logs the message, then plays Twilio's status callbacks
+(sent → delivered → read) through our own signed webhook, so the whole loop runs without Twilio.
+"""
 
 from __future__ import annotations
 
+import logging
+
+from django.conf import settings
+
 from templates_app.content_backends import ConsoleContentMixin
-from whatsapp.providers import WhatsAppBackend
+from whatsapp.providers import OutboundMessage, SendResult, WhatsAppBackend, new_message_sid
+
+logger = logging.getLogger("whatsapp.console")
+PLAYED_STATUSES = ("sent", "delivered", "read")
+STEP_SECONDS = 1.0
 
 
 class ConsoleBackend(ConsoleContentMixin, WhatsAppBackend):
-    pass
+    def send(self, outbound: OutboundMessage) -> SendResult:
+        sid = new_message_sid()
+        what = (
+            f"template {outbound.content_sid} {outbound.content_variables}"
+            if outbound.content_sid
+            else repr(outbound.body)
+        )
+        # Never the auth token: only the account and the sender.
+        logger.info(
+            "WhatsApp (console) %s from %s to %s: %s",
+            sid,
+            self.credentials.messaging_service_sid or self.credentials.sender_number,
+            outbound.to,
+            what,
+        )
+        return SendResult(sid=sid, status="queued")
+
+    def after_send(self, outbound: OutboundMessage, result: SendResult) -> None:
+        from whatsapp.tasks import console_post_status_task
+
+        eager = getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False)
+        for step, status in enumerate(PLAYED_STATUSES, start=1):
+            console_post_status_task.apply_async(
+                args=[self.credentials.company_id, result.sid, status],
+                countdown=0 if eager else step * STEP_SECONDS,
+            )

@@ -1,10 +1,39 @@
-"""The `locmem` WhatsApp backend."""
+"""The `locmem` WhatsApp backend: an in-memory outbox for tests (like Django's locmem email)."""
 
 from __future__ import annotations
 
 from templates_app.content_backends import LocmemContentMixin
-from whatsapp.providers import WhatsAppBackend
+from whatsapp.providers import (
+    OutboundMessage,
+    ProviderError,
+    SendResult,
+    WhatsAppBackend,
+    new_message_sid,
+)
+
+# Every message "sent", in order: dicts with the outbound message, its SID and the company.
+outbox: list[dict] = []
+# Errors to raise on the next sends (tests put ProviderError instances here), first in first out.
+fail_next: list[ProviderError] = []
+
+
+def reset() -> None:
+    outbox.clear()
+    fail_next.clear()
 
 
 class LocmemBackend(LocmemContentMixin, WhatsAppBackend):
-    pass
+    def send(self, outbound: OutboundMessage) -> SendResult:
+        if fail_next:
+            raise fail_next.pop(0)
+        sid = new_message_sid()
+        outbox.append(
+            {
+                "sid": sid,
+                "company_id": self.credentials.company_id,
+                "from": self.credentials.messaging_service_sid
+                or f"whatsapp:{self.credentials.sender_number}",
+                "message": outbound,
+            }
+        )
+        return SendResult(sid=sid, status="queued")

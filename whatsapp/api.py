@@ -1,0 +1,162 @@
+"""WhatsApp API (API.md "WhatsApp"): a person's messages, sending, notes, opt-out, newsfeed."""
+
+from __future__ import annotations
+
+from django.http import Http404
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.response import Response
+
+from gymsales import selectors as crm_selectors
+from gymsales.api.base import CompanyAPIView
+from gymsales.errors import DomainError
+from gymsales.models import Note, NoteKind
+from templates_app.selectors import template_get_for_company
+from whatsapp import selectors, services
+from whatsapp.models import Message
+
+
+class MessageSerializer(serializers.ModelSerializer):
+    template_id = serializers.IntegerField(allow_null=True)
+    sent_by_id = serializers.IntegerField(allow_null=True)
+    error_code = serializers.SerializerMethodField()
+    error_message = serializers.SerializerMethodField()
+    sale_type = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Message
+        fields = [
+            "id",
+            "direction",
+            "body",
+            "template_id",
+            "status",
+            "error_code",
+            "error_message",
+            "sid",
+            "sent_by_id",
+            "sale_type",
+            "media",
+            "created_at",
+        ]
+
+    def get_error_code(self, message) -> str | None:
+        return message.error_code or None
+
+    def get_error_message(self, message) -> str | None:
+        return message.error_message or None
+
+    def get_sale_type(self, message) -> str | None:
+        return message.sale_type.key if message.sale_type_id else None
+
+
+class SendSerializer(serializers.Serializer):
+    template_id = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+    variables = serializers.DictField(
+        child=serializers.CharField(allow_blank=True, max_length=1024),
+        required=False,
+        allow_empty=True,
+    )
+    body = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
+    sale_type = serializers.ChoiceField(
+        choices=["membership", "secondary"], required=False, allow_null=True
+    )
+
+    def validate(self, attrs):
+        if not attrs.get("template_id") and not (attrs.get("body") or "").strip():
+            raise serializers.ValidationError({"body": ["Give a template_id or a body."]})
+        return attrs
+
+
+class NoteSerializer(serializers.ModelSerializer):
+    message_id = serializers.IntegerField(allow_null=True)
+    person_id = serializers.IntegerField(allow_null=True)
+    club_id = serializers.IntegerField(allow_null=True)
+
+    class Meta:
+        model = Note
+        fields = ["id", "kind", "text", "created_at", "message_id", "person_id", "club_id"]
+
+
+class NoteFilters(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=NoteKind.choices, required=False)
+    club_id = serializers.IntegerField(min_value=1, required=False)
+    since = serializers.DateTimeField(required=False)
+
+
+class PersonMessagesView(CompanyAPIView):
+    serializer_class = MessageSerializer
+
+    @extend_schema(operation_id="whatsappMessagesList")
+    def get(self, request, person_id: int):
+        person = crm_selectors.person_get_for_company(company=self.company, pk=person_id)
+        page = self.paginate_queryset(
+            selectors.messages_for_person(company=self.company, person=person)
+        )
+        return self.get_paginated_response(MessageSerializer(page, many=True).data)
+
+    @extend_schema(
+        request=SendSerializer,
+        responses={202: MessageSerializer},
+        operation_id="whatsappMessageSend",
+    )
+    def post(self, request, person_id: int):
+        person = crm_selectors.person_get_for_company(company=self.company, pk=person_id)
+        data = SendSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        template = None
+        if values.get("template_id"):
+            try:
+                template = template_get_for_company(company=self.company, pk=values["template_id"])
+            except Http404:  # a foreign or missing template is an error about that field
+                raise DomainError(
+                    "No such template.", code="template_not_found", field="template_id"
+                ) from None
+        message = services.message_send(
+            person=person,
+            user=request.user,
+            body=values.get("body"),
+            template=template,
+            variables=values.get("variables"),
+            sale_type=values.get("sale_type"),
+        )
+        return Response(MessageSerializer(message).data, status=status.HTTP_202_ACCEPTED)
+
+
+class PersonNotesView(CompanyAPIView):
+    serializer_class = NoteSerializer
+
+    @extend_schema(parameters=[NoteFilters], operation_id="personNotesList")
+    def get(self, request, person_id: int):
+        person = crm_selectors.person_get_for_company(company=self.company, pk=person_id)
+        filters = NoteFilters(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        notes = crm_selectors.notes_list(
+            company=self.company, person=person, **filters.validated_data
+        )
+        page = self.paginate_queryset(notes)
+        return self.get_paginated_response(NoteSerializer(page, many=True).data)
+
+
+class PersonOptOutView(CompanyAPIView):
+    serializer_class = None
+
+    @extend_schema(request=None, responses={200: None}, operation_id="whatsappOptOut")
+    def post(self, request, person_id: int):
+        person = crm_selectors.person_get_for_company(company=self.company, pk=person_id)
+        services.person_whatsapp_opt_out(person=person, user=request.user)
+        return Response({"id": person.pk, "whatsapp_opted_out": True})
+
+
+class NewsfeedView(CompanyAPIView):
+    serializer_class = NoteSerializer
+
+    @extend_schema(parameters=[NoteFilters], operation_id="newsfeedList")
+    def get(self, request):
+        filters = NoteFilters(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        page = self.paginate_queryset(
+            crm_selectors.notes_list(company=self.company, **filters.validated_data)
+        )
+        return self.get_paginated_response(NoteSerializer(page, many=True).data)

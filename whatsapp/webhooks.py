@@ -1,0 +1,98 @@
+"""Twilio webhooks: check the signature, store the event once, answer 200 — fast (no DRF).
+
+Processing happens in a worker (`whatsapp.tasks.webhook_events_drain_task`): the database row is
+the queue, so nothing is lost if Redis or the workers are down; a beat entry sweeps leftovers.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from django.conf import settings
+from django.http import HttpResponse, HttpResponseForbidden, HttpResponseNotAllowed
+from django.views.decorators.csrf import csrf_exempt
+from twilio.request_validator import RequestValidator
+
+from whatsapp.models import WebhookEvent, WhatsAppSettings
+from whatsapp.services import webhook_event_store
+
+ACCOUNT_CACHE_SECONDS = 30.0
+KICK_INTERVAL_SECONDS = 0.25
+_accounts: dict[str, tuple[float, int | None, str]] = {}
+_lock = threading.Lock()
+_last_kick = 0.0
+
+
+def forget_account(account_sid: str | None = None) -> None:
+    """Drop cached account → (company, token) lookups (all of them when no sid is given)."""
+    with _lock:
+        if account_sid:
+            _accounts.pop(account_sid, None)
+        else:
+            _accounts.clear()
+
+
+def _account(account_sid: str) -> tuple[int | None, str]:
+    """The company owning this Twilio account and its auth token, cached briefly per process."""
+    now = time.monotonic()
+    cached = _accounts.get(account_sid)
+    if cached is not None and cached[0] > now:
+        return cached[1], cached[2]
+    # Across tenants on purpose: the AccountSid is how we find the company (WhatsAppSettings is
+    # not tenant-scoped; it is keyed by company).
+    row = (
+        WhatsAppSettings.objects.filter(twilio_account_sid=account_sid)
+        .exclude(twilio_auth_token="")
+        .order_by("company_id")
+        .values_list("company_id", "twilio_auth_token")
+        .first()
+    )
+    company_id, token = row if row else (None, "")
+    with _lock:
+        _accounts[account_sid] = (now + ACCOUNT_CACHE_SECONDS, company_id, token)
+    return company_id, token
+
+
+def _kick_drain() -> None:
+    """Ask a worker to apply events now, at most every KICK_INTERVAL per web process."""
+    global _last_kick
+    now = time.monotonic()
+    if now - _last_kick < KICK_INTERVAL_SECONDS:
+        return
+    _last_kick = now
+    from whatsapp.tasks import webhook_events_drain_task
+
+    try:
+        webhook_events_drain_task.delay()
+    except Exception:  # Redis down: the event is stored; the beat sweep applies it later
+        _last_kick = now
+
+
+def _receive(request, kind: str):
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    params = request.POST.dict()
+    signature = request.META.get("HTTP_X_TWILIO_SIGNATURE", "")
+    account_sid = params.get("AccountSid", "")
+    if not signature or not account_sid:
+        return HttpResponseForbidden()
+    company_id, token = _account(account_sid)
+    if company_id is None:
+        return HttpResponseForbidden()
+    url = settings.PUBLIC_BASE_URL + request.get_full_path()
+    if not RequestValidator(token).validate(url, params, signature):
+        return HttpResponseForbidden()
+    if webhook_event_store(kind=kind, params=params, company_id=company_id) is not None:
+        _kick_drain()
+    return HttpResponse(status=200)
+
+
+@csrf_exempt
+def inbound(request):
+    return _receive(request, WebhookEvent.Kind.INBOUND)
+
+
+@csrf_exempt
+def status(request):
+    return _receive(request, WebhookEvent.Kind.STATUS)
