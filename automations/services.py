@@ -58,6 +58,7 @@ EVENT_PARAMS = {
     "hours_before": TriggerEvent.APPOINTMENT_UPCOMING,
     "to_status": TriggerEvent.STATUS_CHANGED,
 }
+SALE_TYPE_NAMES = {"membership": "Membership", "secondary": "Secondary Sales"}
 DISPATCH_BATCH = 200
 # The sweep looks this far back for inbound WhatsApp messages that may re-engage a lead; run
 # keys make overlapping sweeps harmless.
@@ -117,9 +118,13 @@ def _apply(*, item: AutomatedItem, values: dict[str, Any]) -> None:
             errors["club_id"] = ["No such club in this company."]
     sale_type = None
     if values.get("sale_type"):
-        sale_type = SaleType.objects.filter(key=values["sale_type"]).first()
-        if sale_type is None:
-            errors["sale_type"] = ["Unknown sale type."]
+        if values["sale_type"] in SALE_TYPE_NAMES:
+            # Reference rows; recreated if a database flush removed them.
+            sale_type = SaleType.objects.get_or_create(
+                key=values["sale_type"], defaults={"name": SALE_TYPE_NAMES[values["sale_type"]]}
+            )[0]
+        else:
+            errors["sale_type"] = ["Must be membership or secondary."]
     if errors:
         raise FieldErrors(errors)
     _check_kind(values.get("kind"))
@@ -251,6 +256,8 @@ def _record_reengaged(*, person: Person, inactive_since: datetime, at: datetime)
 
 def on_appointment_booked(*, appointment: Appointment) -> None:
     """Fires appointment_booked and schedules the appointment_upcoming reminders."""
+    if not isinstance(appointment.starts_at, datetime):
+        appointment.refresh_from_db(fields=["starts_at"])  # created from unparsed input
     person = appointment.person
     automation_runs_record(
         person=person,
