@@ -134,3 +134,31 @@ def test_list_page_query_count_is_constant(
         response = admin_client.get("/settings/automations/")
 
     assert response.content.decode().count("Run history") == 4
+
+
+def test_demo_seed_creates_one_active_welcome_item(company, approved_template):
+    from automations import demo
+
+    demo.seed(company=company, users={})
+    lines = demo.seed(company=company, users={})
+
+    item = AutomatedItem.objects.get()
+    assert (item.name, item.trigger_event, item.delay_minutes, item.template_id, item.active) == (
+        "Welcome new leads",
+        "lead_created",
+        0,
+        approved_template.pk,
+        True,
+    )
+    assert lines == [
+        'Automated Item "Welcome new leads": new leads get the "Welcome new lead" template.'
+    ]
+
+
+def test_demo_seed_skips_without_the_welcome_template(company):
+    from automations import demo
+
+    assert demo.seed(company=company, users={}) == [
+        'Automated Item "Welcome new leads" skipped: no "Welcome new lead" template.'
+    ]
+    assert not AutomatedItem.objects.exists()
