@@ -1,3 +1,11 @@
 """This app's part of /api/v1/."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from automations import api
+
+urlpatterns = [
+    path("automated-items", api.AutomatedItemsView.as_view()),
+    path("automated-items/<int:item_id>", api.AutomatedItemView.as_view()),
+    path("automated-items/<int:item_id>/runs", api.AutomatedItemRunsView.as_view()),
+]

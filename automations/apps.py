@@ -4,3 +4,19 @@ from django.apps import AppConfig
 class AutomationsConfig(AppConfig):
     name = "automations"
     verbose_name = "Automated Items and campaigns"
+
+    def ready(self):
+        from automations import services
+        from gymsales import services as core
+
+        # Handlers run inside the transaction of the change, so a run is recorded exactly when
+        # its event commits. Registered once even if ready() runs again.
+        hooks = [
+            (core.PERSON_CREATED_HANDLERS, services.on_person_created),
+            (core.PERSON_STATUS_CHANGED_HANDLERS, services.on_person_status_changed),
+            (core.PERSON_UPDATED_HANDLERS, services.on_person_updated),
+            (core.APPOINTMENT_BOOKED_HANDLERS, services.on_appointment_booked),
+        ]
+        for handlers, handler in hooks:
+            if handler not in handlers:
+                handlers.append(handler)

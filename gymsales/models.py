@@ -134,6 +134,13 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.company_id is not None and self.role in (Role.MANAGER, Role.ADMIN)
 
 
+class SaleTypeKey(models.TextChoices):
+    """The sale types every company has; `SaleType` rows carry these keys."""
+
+    MEMBERSHIP = "membership", "Membership"
+    SECONDARY = "secondary", "Secondary Sales"
+
+
 class SaleType(models.Model):
     """Reference data shared by all companies: Membership and Secondary Sales (at least)."""
 

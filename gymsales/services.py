@@ -23,10 +23,11 @@ from gymsales.models import (
     Role,
     Sale,
     SaleType,
+    SaleTypeKey,
     User,
 )
 
-SALE_TYPES = {"membership": "Membership", "secondary": "Secondary Sales"}
+SALE_TYPES = dict(SaleTypeKey.choices)
 OPT_OUT_FIELDS = {
     "whatsapp_opted_out": ConsentChannel.WHATSAPP,
     "sms_opted_out": ConsentChannel.SMS,
@@ -225,6 +226,7 @@ def person_update(*, person: Person, user: User | None, data: dict[str, Any]) ->
         raise FieldErrors({"club_id": ["A person must belong to a club."]})
     opt_outs = {field: data.pop(field) for field in OPT_OUT_FIELDS if field in data}
     old_status = person.status
+    previous_updated_at = person.updated_at
     with transaction.atomic():
         for field, value in data.items():
             setattr(person, field, value)
@@ -243,6 +245,8 @@ def person_update(*, person: Person, user: User | None, data: dict[str, Any]) ->
             person.save(update_fields=["updated_at"])
         if person.status != old_status:
             _after_person_status_changed(person=person, old_status=old_status)
+        for handler in PERSON_UPDATED_HANDLERS:
+            handler(person=person, previous_updated_at=previous_updated_at)
     return person
 
 
@@ -310,5 +314,7 @@ def _after_person_status_changed(*, person: Person, old_status: str) -> None:
 # transaction that made the change, so what they record commits or rolls back with it.
 PERSON_CREATED_HANDLERS: list = []
 PERSON_STATUS_CHANGED_HANDLERS: list = []
+# handler(person=, previous_updated_at=): after peopleUpdate (Automated Items' lead_reengaged).
+PERSON_UPDATED_HANDLERS: list = []
 # handler(appointment=...) for each appointment booked (appointment_booked / appointment_upcoming).
 APPOINTMENT_BOOKED_HANDLERS: list = []

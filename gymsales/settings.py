@@ -147,6 +147,9 @@ CELERY_BEAT_SCHEDULE: dict = {
     },
     # Safety net: apply stored Twilio webhooks the web side's kick did not reach (Redis was down).
     "whatsapp-webhook-events-sweep": {"task": "whatsapp.webhook_events_drain", "schedule": 10.0},
+    # Automated Items: execute due runs; record appointment reminders and re-engaged leads.
+    "automations-dispatch-due": {"task": "automations.dispatch_due", "schedule": 30.0},
+    "automations-sweep": {"task": "automations.sweep", "schedule": 60.0},
 }
 
 # --- REST API (API.md "Conventions") ----------------------------------------------------------
@@ -184,6 +187,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "PersonStatusEnum": "gymsales.models.PersonStatus",
         "TemplateStatusEnum": "templates_app.models.TemplateStatus",
+        "SaleTypeEnum": "gymsales.models.SaleTypeKey",
+        "NoteKindEnum": "gymsales.models.NoteKind",
+        "AutomationKindEnum": "automations.models.AutomationKind",
     },
 }
 

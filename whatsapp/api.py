@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from gymsales import selectors as crm_selectors
 from gymsales.api.base import CompanyAPIView
 from gymsales.errors import DomainError
-from gymsales.models import Note, NoteKind
+from gymsales.models import Note, NoteKind, SaleTypeKey
 from templates_app.selectors import template_get_for_company
 from whatsapp import selectors, services
 from whatsapp.models import Message
@@ -59,7 +59,7 @@ class SendSerializer(serializers.Serializer):
     )
     body = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
     sale_type = serializers.ChoiceField(
-        choices=["membership", "secondary"], required=False, allow_null=True
+        choices=SaleTypeKey.choices, required=False, allow_null=True
     )
 
     def validate(self, attrs):

@@ -10,11 +10,11 @@ from rest_framework.response import Response
 
 from gymsales import selectors, services
 from gymsales.api.base import CompanyAPIView
-from gymsales.models import Appointment, Sale
+from gymsales.models import Appointment, Sale, SaleTypeKey
 
 
 class SaleInputSerializer(serializers.Serializer):
-    sale_type = serializers.ChoiceField(choices=list(services.SALE_TYPES))
+    sale_type = serializers.ChoiceField(choices=SaleTypeKey.choices)
     amount = serializers.DecimalField(
         max_digits=12, decimal_places=2, min_value=Decimal("0"), required=False
     )

@@ -24,7 +24,9 @@ document.addEventListener("click", (event) => {
   const item = event.target.closest(".menu [role=menuitem]");
   if (item) item.closest("details").open = false;
 });
-document.addEventListener("htmx:afterSwap", (event) => {
+// Open on afterSettle, not afterSwap: only then has htmx wired the new form's own hx-* controls,
+// so nothing the user does in the first instants is lost.
+document.addEventListener("htmx:afterSettle", (event) => {
   const target = event.detail.target;
   if (target.id !== "wa-dialog-body") return;
   target.querySelectorAll("[data-counter]").forEach(updateCounter);

@@ -1,0 +1,25 @@
+"""Celery tasks for Automated Items: beat dispatches due runs and sweeps for found events."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from automations import services
+
+
+@shared_task(name="automations.dispatch_due")
+def automations_dispatch_due() -> int:
+    """Beat, every 30 s: execute the runs that are due (idempotent; safe to overlap)."""
+    return services.automation_runs_dispatch_due()
+
+
+@shared_task(name="automations.sweep")
+def automations_sweep() -> int:
+    """Beat, every minute: record appointment reminders and re-engaged leads."""
+    return services.automations_sweep()
+
+
+@shared_task(name="automations.run_execute")
+def automation_run_execute_task(run_id: int) -> None:
+    """A run due at once, enqueued when its event commits (beat would pick it up anyway)."""
+    services.automation_run_execute(run_id=run_id)
