@@ -51,6 +51,9 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument(
+        "--workers", type=int, default=2, help="gunicorn sync workers (the same for both views)"
+    )
+    parser.add_argument(
         "--per-thread", type=int, default=60000, help="unique callbacks per wrk thread"
     )
     args = parser.parse_args()
@@ -135,7 +138,7 @@ def main() -> None:
     (tmp / "post.lua").write_text(LUA)
 
     port = common.free_port()
-    web = common.gunicorn(env, port, tmp / "gunicorn.log")
+    web = common.gunicorn(env, port, tmp / "gunicorn.log", workers=args.workers)
     base = f"http://127.0.0.1:{port}"
     try:
         subprocess.run(
