@@ -111,7 +111,9 @@ def stop(proc: subprocess.Popen) -> None:
             proc.wait()
 
 
-def gunicorn(env: dict, port: int, log: Path, workers: int = 2) -> subprocess.Popen:
+def gunicorn(
+    env: dict, port: int, log: Path, workers: int = 2, worker_class: str = "sync", threads: int = 1
+) -> subprocess.Popen:
     proc = start(
         [
             str(VENV_BIN / "gunicorn"),
@@ -119,7 +121,9 @@ def gunicorn(env: dict, port: int, log: Path, workers: int = 2) -> subprocess.Po
             "-w",
             str(workers),
             "-k",
-            "sync",
+            worker_class,
+            "--threads",
+            str(threads),
             "-b",
             f"127.0.0.1:{port}",
             "--log-level",

@@ -411,33 +411,52 @@ def webhook_event_id(*, kind: str, params: dict) -> str:
     return f"inbound:{sid}"[:128]
 
 
-_INSERT_EVENT = (
-    "INSERT INTO whatsapp_webhookevent "
-    "(provider, event_id, kind, company_id, payload, received_at, attempts, available_at, last_error)"
-    " VALUES ('twilio', %s, %s, %s, %s, %s, 0, %s, '')"
-    " ON CONFLICT (provider, event_id) DO NOTHING RETURNING id"
-)
-
-
-def webhook_event_store(*, kind: str, params: dict, company_id: int) -> int | None:
-    """Store a webhook once (one INSERT, durable on return). None when it was a repeat delivery."""
+def webhook_event_row(*, kind: str, params: dict, company_id: int) -> tuple:
+    """The stored form of one callback: (event_id, kind, company_id, payload JSON, received at)."""
     import json
 
-    now = timezone.now()
+    return (
+        webhook_event_id(kind=kind, params=params),
+        kind,
+        company_id,
+        json.dumps(params),
+        timezone.now(),
+    )
+
+
+def webhook_events_store_many(rows: list[tuple]) -> list[str]:
+    """Store webhook rows in ONE statement (atomic: all or none), committed on return in
+    autocommit. Repeats (same provider + event_id, also within `rows`) are skipped. Returns the
+    event_ids inserted now.
+    """
+    values = ", ".join(["(%s, %s, %s::bigint, %s::jsonb, %s::timestamptz)"] * len(rows))
     with connection.cursor() as cursor:
         cursor.execute(
-            _INSERT_EVENT,
-            [
-                webhook_event_id(kind=kind, params=params),
-                kind,
-                company_id,
-                json.dumps(params),
-                now,
-                now,
-            ],
+            "INSERT INTO whatsapp_webhookevent (provider, event_id, kind, company_id, payload,"  # noqa: S608 (only placeholders are formatted in)
+            " received_at, attempts, available_at, last_error)"
+            " SELECT 'twilio', v.event_id, v.kind, v.company_id, v.payload, v.received_at, 0,"
+            " v.received_at, ''"
+            f" FROM (VALUES {values}) AS v (event_id, kind, company_id, payload, received_at)"
+            " ON CONFLICT (provider, event_id) DO NOTHING RETURNING event_id",
+            [value for row in rows for value in row],
         )
-        row = cursor.fetchone()
-    return row[0] if row else None
+        return [row[0] for row in cursor.fetchall()]
+
+
+def webhook_event_store(*, kind: str, params: dict, company_id: int) -> bool:
+    """Store a webhook once, durably on return (committed). False when it was a repeat delivery.
+
+    Outside a transaction the row goes through this process's group-commit writer
+    (whatsapp.webhook_writer: concurrent requests share one INSERT and one commit); raises
+    webhook_writer.StoreFailed if it could not be stored. Inside a transaction it is written
+    there (durable when that commits).
+    """
+    row = webhook_event_row(kind=kind, params=params, company_id=company_id)
+    if connection.in_atomic_block:
+        return bool(webhook_events_store_many([row]))
+    from whatsapp.webhook_writer import group_writer
+
+    return group_writer().submit(row)
 
 
 class EventNotReady(Exception):

@@ -1,5 +1,7 @@
 """Twilio webhooks: check the signature, store the event once, answer 200 — fast (no DRF).
 
+Stored with group commit (whatsapp.webhook_writer): the rows of concurrent requests share one
+INSERT and one commit; each request answers 200 only once its row is committed (503 otherwise).
 Processing happens in a worker (`whatsapp.tasks.webhook_events_drain_task`): the database row is
 the queue, so nothing is lost if Redis or the workers are down; a beat entry sweeps leftovers.
 """
@@ -16,6 +18,7 @@ from twilio.request_validator import RequestValidator
 
 from whatsapp.models import WebhookEvent, WhatsAppSettings
 from whatsapp.services import webhook_event_store
+from whatsapp.webhook_writer import StoreFailed
 
 ACCOUNT_CACHE_SECONDS = 30.0
 KICK_INTERVAL_SECONDS = 0.25
@@ -83,7 +86,11 @@ def _receive(request, kind: str):
     url = settings.PUBLIC_BASE_URL + request.get_full_path()
     if not RequestValidator(token).validate(url, params, signature):
         return HttpResponseForbidden()
-    if webhook_event_store(kind=kind, params=params, company_id=company_id) is not None:
+    try:
+        stored = webhook_event_store(kind=kind, params=params, company_id=company_id)
+    except StoreFailed:  # not stored: Twilio retries on a non-2xx answer
+        return HttpResponse(status=503)
+    if stored:
         _kick_drain()
     return HttpResponse(status=200)
 
