@@ -137,7 +137,7 @@ def gunicorn(
 
 
 def parse_wrk(output: str) -> dict:
-    result = {"rps": 0.0, "p99_ms": None, "non2xx": 0, "requests": 0}
+    result = {"rps": 0.0, "p99_ms": None, "non2xx": 0, "requests": 0, "errors": 0}
     for line in output.splitlines():
         parts = line.split()
         if line.startswith("Requests/sec:"):
@@ -146,6 +146,9 @@ def parse_wrk(output: str) -> dict:
             result["p99_ms"] = _ms(parts[1])
         elif "Non-2xx or 3xx responses:" in line:
             result["non2xx"] = int(parts[-1])
+        elif line.strip().startswith("Socket errors:"):
+            # connect/read/write/timeout: requests wrk gave up on (not in its rps or latency)
+            result["errors"] = sum(int(p.strip(",")) for p in parts[2::2])
         elif "requests in" in line:
             result["requests"] = int(parts[0])
     return result

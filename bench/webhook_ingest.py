@@ -35,6 +35,7 @@ SENDER = "+14155559999"
 LUA = r"""
 local lines = {}
 local i = 0
+target = "TARGET"
 init = function(args)
   for line in io.lines(args[1]) do lines[#lines + 1] = line end
 end
@@ -46,7 +47,7 @@ request = function()
   local headers = {}
   headers["Content-Type"] = "application/x-www-form-urlencoded"
   headers["X-Twilio-Signature"] = string.sub(line, 1, tab - 1)
-  return wrk.format("POST", "/webhooks/twilio/whatsapp/status", headers, string.sub(line, tab + 1))
+  return wrk.format("POST", target, headers, string.sub(line, tab + 1))
 end
 """
 
@@ -59,6 +60,11 @@ def main() -> None:
         "--configs",
         default="sync:2,gthread:2x8",
         help="gunicorn configs, the same for both views: CLASS:WORKERS[xTHREADS],...",
+    )
+    parser.add_argument(
+        "--validate-only",
+        action="store_true",
+        help="also measure the webhook's request work without the store (bench view)",
     )
     parser.add_argument("--repeat", type=int, default=3, help="rounds per config (medians)")
     parser.add_argument(
@@ -149,7 +155,8 @@ def main() -> None:
             ),
             batch_size=5000,
         )
-    (tmp / "post.lua").write_text(LUA)
+    (tmp / "post.lua").write_text(LUA.replace("TARGET", "/webhooks/twilio/whatsapp/status"))
+    (tmp / "check.lua").write_text(LUA.replace("TARGET", "/bench/validate-only"))
 
     def wrk_bare(base):
         out = subprocess.run(
@@ -159,6 +166,8 @@ def main() -> None:
                 f"-c{args.connections}",
                 f"-d{args.duration}s",
                 "--latency",
+                "--timeout",
+                "10s",
                 f"{base}/bench/noop",
             ],
             capture_output=True,
@@ -166,7 +175,7 @@ def main() -> None:
         ).stdout
         return common.parse_wrk(out)
 
-    def wrk_hooks(base, files):
+    def wrk_hooks(base, files, target=None):
         # wrk gives each thread its own Lua state: two 1-thread wrk processes, one file each
         procs = [
             subprocess.Popen(
@@ -176,6 +185,8 @@ def main() -> None:
                     f"-c{args.connections // 2}",
                     f"-d{args.duration}s",
                     "--latency",
+                    "--timeout",
+                    "10s",
                     "-s",
                     str(tmp / "post.lua"),
                     base,
@@ -192,10 +203,12 @@ def main() -> None:
             "rps": sum(h["rps"] for h in hooks),
             "p99_ms": max(h["p99_ms"] or 0 for h in hooks),
             "non2xx": sum(h["non2xx"] for h in hooks),
+            "errors": sum(h["errors"] for h in hooks),
             "requests": sum(h["requests"] for h in hooks),
         }
 
     results = {config: [] for config in configs}
+    checks = {config: [] for config in configs}
     answered = 0
     file_no = 0
     loads = [os.getloadavg()[0]]
@@ -220,15 +233,21 @@ def main() -> None:
                 files = [tmp / f"t{file_no}.txt", tmp / f"t{file_no + 1}.txt"]
                 file_no += 2
                 hook = wrk_hooks(base, files)
+                check = (
+                    wrk_hooks(base, files, "/bench/validate-only") if args.validate_only else None
+                )
             finally:
                 common.stop(web)
             answered += hook["requests"] - hook["non2xx"]
             results[config].append((bare, hook))
+            if check:
+                checks[config].append(check["rps"] / bare["rps"])
             loads.append(os.getloadavg()[0])
             print(
                 f"round {round_no + 1} {klass}:{workers}x{threads}: bare {bare['rps']:.0f} req/s"
                 f" p99 {bare['p99_ms']} ms | webhook {hook['rps']:.0f} req/s p99"
-                f" {hook['p99_ms']} ms non-2xx {hook['non2xx']} | ratio"
+                f" {hook['p99_ms']} ms non-2xx {hook['non2xx']} socket errors {hook['errors']}"
+                f" (bare {bare['errors']}) | ratio"
                 f" {hook['rps'] / bare['rps']:.2f} | load {loads[-1]:.1f}",
                 flush=True,
             )
@@ -290,8 +309,15 @@ def main() -> None:
             f"bare 204 {bare_rps:6.0f} req/s (p99 {statistics.median(b['p99_ms'] for b, _ in rows)}"
             f" ms) | signed callbacks {hook_rps:6.0f} req/s (p99 "
             f"{statistics.median(h['p99_ms'] for _, h in rows)} ms, non-2xx "
-            f"{sum(h['non2xx'] for _, h in rows)}) | ratio {ratio:.2f} (target >= 0.6)"
+            f"{sum(h['non2xx'] for _, h in rows)}, socket errors/timeouts "
+            f"{sum(h['errors'] for _, h in rows)}) | ratio {ratio:.2f} (target >= 0.6)"
         )
+    for (klass, workers, threads), ratios in checks.items():
+        if ratios:
+            print(
+                f"  {klass}:{workers}x{threads} validate-only (parse + signature, no store) / bare:"
+                f" {statistics.median(ratios):.2f}"
+            )
     print(f"stored events: {stored} (requests answered 200: {answered})")
     print(
         f"worker drain: {applied} callbacks applied in {drained:.1f} s = {applied / drained:.0f}/s "
