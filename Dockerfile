@@ -7,9 +7,9 @@ COPY whatsapp whatsapp
 COPY templates_app templates_app
 COPY automations automations
 COPY reporting reporting
-COPY manage.py ./
+COPY manage.py gunicorn.conf.py ./
 RUN pip install --no-cache-dir . && DEBUG=false SECRET_KEY=build python manage.py collectstatic --noinput
 RUN useradd --create-home app
 USER app
 EXPOSE 8000
-CMD ["gunicorn", "gymsales.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "2"]
+CMD ["gunicorn", "gymsales.wsgi:application", "-c", "gunicorn.conf.py"]

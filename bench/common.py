@@ -111,7 +111,9 @@ def stop(proc: subprocess.Popen) -> None:
             proc.wait()
 
 
-def gunicorn(env: dict, port: int, log: Path, workers: int = 2) -> subprocess.Popen:
+def gunicorn(
+    env: dict, port: int, log: Path, workers: int = 2, worker_class: str = "sync", threads: int = 1
+) -> subprocess.Popen:
     proc = start(
         [
             str(VENV_BIN / "gunicorn"),
@@ -119,7 +121,9 @@ def gunicorn(env: dict, port: int, log: Path, workers: int = 2) -> subprocess.Po
             "-w",
             str(workers),
             "-k",
-            "sync",
+            worker_class,
+            "--threads",
+            str(threads),
             "-b",
             f"127.0.0.1:{port}",
             "--log-level",
@@ -133,7 +137,7 @@ def gunicorn(env: dict, port: int, log: Path, workers: int = 2) -> subprocess.Po
 
 
 def parse_wrk(output: str) -> dict:
-    result = {"rps": 0.0, "p99_ms": None, "non2xx": 0, "requests": 0}
+    result = {"rps": 0.0, "p99_ms": None, "non2xx": 0, "requests": 0, "errors": 0}
     for line in output.splitlines():
         parts = line.split()
         if line.startswith("Requests/sec:"):
@@ -142,6 +146,9 @@ def parse_wrk(output: str) -> dict:
             result["p99_ms"] = _ms(parts[1])
         elif "Non-2xx or 3xx responses:" in line:
             result["non2xx"] = int(parts[-1])
+        elif line.strip().startswith("Socket errors:"):
+            # connect/read/write/timeout: requests wrk gave up on (not in its rps or latency)
+            result["errors"] = sum(int(p.strip(",")) for p in parts[2::2])
         elif "requests in" in line:
             result["requests"] = int(parts[0])
     return result

@@ -10,4 +10,25 @@ def noop(request):
     return HttpResponse(status=204)
 
 
-urlpatterns = [path("bench/noop", noop), *app_urlpatterns]
+@csrf_exempt
+def validate_only(request):
+    """The webhook's request work (parse, account lookup, signature) without storing: 200."""
+    from django.conf import settings
+    from django.http import HttpResponseForbidden
+
+    from whatsapp.webhooks import _account, _form, _signature_ok
+
+    params = _form(request)
+    company_id, token = _account(params.get("AccountSid", ""))
+    url = settings.PUBLIC_BASE_URL + "/webhooks/twilio/whatsapp/status"
+    signature = request.META.get("HTTP_X_TWILIO_SIGNATURE", "")
+    if company_id is None or not _signature_ok(token, url, params, signature):
+        return HttpResponseForbidden()
+    return HttpResponse(status=200)
+
+
+urlpatterns = [
+    path("bench/noop", noop),
+    path("bench/validate-only", validate_only),
+    *app_urlpatterns,
+]

@@ -241,73 +241,138 @@ class DeliverOutcome:
     retry_in: float | None = None
 
 
+@dataclass(frozen=True)
+class _Claimed:
+    """A message claimed for sending (queued → sending) with what the send needs."""
+
+    pk: int
+    company_id: int
+    to_number: str
+    body: str
+    content_variables: dict
+    template_edited: bool
+    send_attempts: int
+    content_sid: str  # the template's, "" without one
+    enabled: bool
+    suspended_reason: str
+    sends_held_until: datetime | None
+    max_messages_per_second: int
+    account_sid: str
+    auth_token: str
+    sender_number: str
+    messaging_service_sid: str
+
+
+def _claim_sql() -> str:
+    message = Message._meta.db_table
+    wa = WhatsAppSettings._meta.db_table
+    template = Message._meta.get_field("template").related_model._meta.db_table
+    return (
+        f"UPDATE {message} m SET status = %s, send_attempts = m.send_attempts + 1,"  # noqa: S608 (table names only)
+        " updated_at = %s"
+        f" FROM {wa} s WHERE m.id = %s AND m.status = %s AND s.company_id = m.company_id"
+        " RETURNING m.id, m.company_id, m.to_number, m.body, m.content_variables,"
+        " m.template_edited, m.send_attempts,"
+        f" COALESCE((SELECT t.content_sid FROM {template} t WHERE t.id = m.template_id), ''),"
+        " s.enabled, s.suspended_reason, s.sends_held_until, s.max_messages_per_second,"
+        " s.twilio_account_sid, s.twilio_auth_token, s.sender_number, s.messaging_service_sid"
+    )
+
+
+_CLAIM_SQL: str | None = None
+
+
+def _claim(message_id: int, now: datetime) -> _Claimed | None:
+    """Claim a queued message (conditional UPDATE: only one task ever gets it) and read, in the
+    same statement, the message, its template's content_sid and the company's settings.
+    """
+    global _CLAIM_SQL
+    if _CLAIM_SQL is None:
+        _CLAIM_SQL = _claim_sql()
+    with connection.cursor() as cursor:
+        cursor.execute(_CLAIM_SQL, [MessageStatus.SENDING, now, message_id, MessageStatus.QUEUED])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    values = list(row)
+    if isinstance(values[4], str):  # jsonb comes back as text without a registered loader
+        import json
+
+        values[4] = json.loads(values[4])
+    return _Claimed(*values)
+
+
+def _release(message_id: int, now: datetime) -> None:
+    """Undo a claim that did not send (held, throttled): back to queued, the attempt not counted."""
+    Message.objects.filter(pk=message_id, status=MessageStatus.SENDING).update(
+        status=MessageStatus.QUEUED, send_attempts=F("send_attempts") - 1, updated_at=now
+    )
+
+
 def message_deliver(*, message_id: int) -> DeliverOutcome:
     """Send one queued message, at most once. Idempotent: a duplicate or retried task finds the
     message already claimed and does nothing. No transaction is open during the provider call.
 
-    Three statements on the happy path: read (message, template, company settings in one query),
-    claim (conditional UPDATE queued → sending), store the SID.
+    Two statements on the happy path: claim-and-read (a conditional UPDATE queued → sending
+    RETURNING the message, its template's content_sid and the company's settings), then store
+    the SID. A claim that may not send now (disabled, held, throttled) is settled or undone.
     """
+    now = timezone.now()
     with all_companies():
-        message = (
-            Message.objects.filter(pk=message_id, status=MessageStatus.QUEUED)
-            .select_related("template", "company__whatsapp")
-            .first()
-        )
-    if message is None:
+        claimed = _claim(message_id, now)
+    if claimed is None:
         return DeliverOutcome("skipped")
-    company_id = message.company_id
-    settings = message.company.whatsapp
+    company_id = claimed.company_id
     with company_scope(company_id):
-        now = timezone.now()
-        if not settings.is_usable:
-            Message.objects.filter(pk=message_id, status=MessageStatus.QUEUED).update(
+        if not claimed.enabled or claimed.suspended_reason:
+            Message.objects.filter(pk=message_id, status=MessageStatus.SENDING).update(
                 status=MessageStatus.NOT_SENT,
                 error_message="WhatsApp is disabled for this company.",
                 updated_at=now,
             )
             return DeliverOutcome("failed")
-        if settings.sends_held_until and settings.sends_held_until > now:
-            wait = (settings.sends_held_until - now).total_seconds() + 1
+        if claimed.sends_held_until and claimed.sends_held_until > now:
+            _release(message_id, now)
+            wait = (claimed.sends_held_until - now).total_seconds() + 1
             return DeliverOutcome("held", retry_in=wait)
         from whatsapp.throttle import send_slot_wait
 
-        wait = send_slot_wait(company_id=company_id, per_second=settings.max_messages_per_second)
+        wait = send_slot_wait(company_id=company_id, per_second=claimed.max_messages_per_second)
         if wait > 0:
+            _release(message_id, now)
             return DeliverOutcome("throttled", retry_in=wait)
-        claimed = Message.objects.filter(pk=message_id, status=MessageStatus.QUEUED).update(
-            status=MessageStatus.SENDING, send_attempts=F("send_attempts") + 1, updated_at=now
-        )
-        if not claimed:
-            return DeliverOutcome("skipped")
-        message.status = MessageStatus.SENDING
-        message.send_attempts += 1
-        content = _uses_content(message)
+        content = bool(claimed.content_sid and not claimed.template_edited)
         outbound = OutboundMessage(
-            message_id=message.pk,
-            to=message.to_number,
-            body="" if content else message.body,
-            content_sid=message.template.content_sid if content else "",
-            content_variables=message.content_variables if content else {},
+            message_id=claimed.pk,
+            to=claimed.to_number,
+            body="" if content else claimed.body,
+            content_sid=claimed.content_sid if content else "",
+            content_variables=claimed.content_variables if content else {},
             status_callback=django_settings.PUBLIC_BASE_URL + STATUS_CALLBACK_PATH,
         )
-        backend = get_backend(credentials=credentials_for(settings))
+        backend = get_backend(
+            credentials=Credentials(
+                company_id=company_id,
+                account_sid=claimed.account_sid,
+                auth_token=claimed.auth_token,
+                sender_number=claimed.sender_number,
+                messaging_service_sid=claimed.messaging_service_sid,
+            )
+        )
         try:
             result = backend.send(outbound)
         except ProviderError as exc:
+            message = Message(
+                pk=message_id, company_id=company_id, send_attempts=claimed.send_attempts
+            )
             return _delivery_failed(message=message, exc=exc)
-        Message.objects.filter(pk=message_id).update(sid=result.sid, updated_at=timezone.now())
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {Message._meta.db_table} SET sid = %s, updated_at = %s WHERE id = %s",  # noqa: S608 (table name only)
+                [result.sid, timezone.now(), message_id],
+            )
         backend.after_send(outbound, result)
         return DeliverOutcome("sent")
-
-
-def _uses_content(message: Message) -> bool:
-    """Unedited templates go as content_sid + content_variables (Twilio: the only way outside a
-    session); free text and edited templates go as `body`.
-    """
-    return bool(
-        message.template_id and message.template.content_sid and not message.template_edited
-    )
 
 
 def _delivery_failed(*, message: Message, exc: ProviderError) -> DeliverOutcome:
@@ -411,33 +476,52 @@ def webhook_event_id(*, kind: str, params: dict) -> str:
     return f"inbound:{sid}"[:128]
 
 
-_INSERT_EVENT = (
-    "INSERT INTO whatsapp_webhookevent "
-    "(provider, event_id, kind, company_id, payload, received_at, attempts, available_at, last_error)"
-    " VALUES ('twilio', %s, %s, %s, %s, %s, 0, %s, '')"
-    " ON CONFLICT (provider, event_id) DO NOTHING RETURNING id"
-)
-
-
-def webhook_event_store(*, kind: str, params: dict, company_id: int) -> int | None:
-    """Store a webhook once (one INSERT, durable on return). None when it was a repeat delivery."""
+def webhook_event_row(*, kind: str, params: dict, company_id: int) -> tuple:
+    """The stored form of one callback: (event_id, kind, company_id, payload JSON, received at)."""
     import json
 
-    now = timezone.now()
+    return (
+        webhook_event_id(kind=kind, params=params),
+        kind,
+        company_id,
+        json.dumps(params),
+        timezone.now(),
+    )
+
+
+def webhook_events_store_many(rows: list[tuple]) -> list[str]:
+    """Store webhook rows in ONE statement (atomic: all or none), committed on return in
+    autocommit. Repeats (same provider + event_id, also within `rows`) are skipped. Returns the
+    event_ids inserted now.
+    """
+    values = ", ".join(["(%s, %s, %s::bigint, %s::jsonb, %s::timestamptz)"] * len(rows))
     with connection.cursor() as cursor:
         cursor.execute(
-            _INSERT_EVENT,
-            [
-                webhook_event_id(kind=kind, params=params),
-                kind,
-                company_id,
-                json.dumps(params),
-                now,
-                now,
-            ],
+            "INSERT INTO whatsapp_webhookevent (provider, event_id, kind, company_id, payload,"  # noqa: S608 (only placeholders are formatted in)
+            " received_at, attempts, available_at, last_error)"
+            " SELECT 'twilio', v.event_id, v.kind, v.company_id, v.payload, v.received_at, 0,"
+            " v.received_at, ''"
+            f" FROM (VALUES {values}) AS v (event_id, kind, company_id, payload, received_at)"
+            " ON CONFLICT (provider, event_id) DO NOTHING RETURNING event_id",
+            [value for row in rows for value in row],
         )
-        row = cursor.fetchone()
-    return row[0] if row else None
+        return [row[0] for row in cursor.fetchall()]
+
+
+def webhook_event_store(*, kind: str, params: dict, company_id: int) -> bool:
+    """Store a webhook once, durably on return (committed). False when it was a repeat delivery.
+
+    Outside a transaction the row goes through this process's group-commit writer
+    (whatsapp.webhook_writer: concurrent requests share one INSERT and one commit); raises
+    webhook_writer.StoreFailed if it could not be stored. Inside a transaction it is written
+    there (durable when that commits).
+    """
+    row = webhook_event_row(kind=kind, params=params, company_id=company_id)
+    if connection.in_atomic_block:
+        return bool(webhook_events_store_many([row]))
+    from whatsapp.webhook_writer import group_writer
+
+    return group_writer().submit(row)
 
 
 class EventNotReady(Exception):

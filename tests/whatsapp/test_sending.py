@@ -103,6 +103,23 @@ def test_throttle_queues_the_burst_instead_of_failing(person, sales_user, compan
     assert len(locmem.outbox) == states.count("sent")
 
 
+def test_held_or_throttled_message_stays_queued_with_no_attempt_counted(queued, company, template):
+    enable(company, sends_held_until=timezone.now() + timezone.timedelta(hours=1))
+    assert services.message_deliver(message_id=queued.pk).state == "held"
+    queued.refresh_from_db()
+    assert (queued.status, queued.send_attempts) == (MessageStatus.QUEUED, 0)
+    enable(company, sends_held_until=None)
+    assert services.message_deliver(message_id=queued.pk).state == "sent"
+    other = services.message_send(person=queued.person, user=None, template=template)
+    from unittest import mock
+
+    with mock.patch("whatsapp.throttle.send_slot_wait", return_value=0.5):
+        assert services.message_deliver(message_id=other.pk).state == "throttled"
+    other.refresh_from_db()
+    assert (other.status, other.send_attempts) == (MessageStatus.QUEUED, 0)
+    assert len(locmem.outbox) == 1
+
+
 def test_deleted_message_is_skipped():
     assert services.message_deliver(message_id=10**9).state == "skipped"
 

@@ -402,3 +402,32 @@ def test_a_batch_of_callbacks_applies_the_furthest_status_once(sent_message, com
     assert (other.status, other.error_code) == ("undelivered", "63024")
     pending = WebhookEvent.objects.get(processed_at__isnull=True)
     assert (pending.payload["MessageSid"], pending.attempts) == ("SM" + "f" * 32, 1)
+
+
+def test_urlencoded_callback_as_twilio_posts_it_is_stored(client, sent_message):
+    from urllib.parse import urlencode
+
+    params = status_params(SID, "delivered")
+    response = client.post(
+        "/webhooks/twilio/whatsapp/status",
+        urlencode(params),
+        content_type="application/x-www-form-urlencoded",
+        HTTP_X_TWILIO_SIGNATURE=sign("/webhooks/twilio/whatsapp/status", params),
+    )
+    assert response.status_code == 200
+    assert WebhookEvent.objects.get().payload == params
+
+
+def test_signature_made_with_the_explicit_port_is_accepted(client, sent_message, settings):
+    from twilio.request_validator import RequestValidator
+
+    settings.PUBLIC_BASE_URL = "https://hooks.gymsales.example"
+    params = status_params(SID, "delivered")
+    signature = RequestValidator(AUTH_TOKEN).compute_signature(
+        "https://hooks.gymsales.example:443/webhooks/twilio/whatsapp/status", params
+    )
+    response = client.post(
+        "/webhooks/twilio/whatsapp/status", params, HTTP_X_TWILIO_SIGNATURE=signature
+    )
+    assert response.status_code == 200
+    assert WebhookEvent.objects.count() == 1
