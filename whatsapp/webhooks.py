@@ -82,7 +82,13 @@ def _form(request) -> dict:
     """
     if request.content_type == "application/x-www-form-urlencoded":
         try:
-            return dict(parse_qsl(request.body.decode(), keep_blank_values=True))
+            return dict(
+                parse_qsl(
+                    request.body.decode(),
+                    keep_blank_values=True,
+                    max_num_fields=settings.DATA_UPLOAD_MAX_NUMBER_FIELDS,
+                )
+            )
         except (UnicodeDecodeError, ValueError):
             return {}
     return request.POST.dict()

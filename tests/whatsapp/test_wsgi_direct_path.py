@@ -1,0 +1,119 @@
+"""The production WSGI application sends Twilio's webhooks straight to their views."""
+
+import io
+from urllib.parse import urlencode
+
+import pytest
+from django.conf import settings
+from django.core import signals
+from django.db import close_old_connections
+from twilio.request_validator import RequestValidator
+
+from gymsales.wsgi import application
+from whatsapp.models import WebhookEvent
+
+
+def _call(path: str, body: bytes = b"", headers: dict | None = None, method: str = "POST"):
+    environ = {
+        "REQUEST_METHOD": method,
+        "PATH_INFO": path,
+        "SCRIPT_NAME": "",
+        "QUERY_STRING": "",
+        "SERVER_NAME": "testserver",
+        "SERVER_PORT": "80",
+        "HTTP_HOST": "testserver",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "CONTENT_TYPE": "application/x-www-form-urlencoded",
+        "CONTENT_LENGTH": str(len(body)),
+        "wsgi.input": io.BytesIO(body),
+        "wsgi.url_scheme": "http",
+        "wsgi.errors": io.StringIO(),
+        **(headers or {}),
+    }
+    seen = {}
+
+    def start_response(status, response_headers, exc_info=None):
+        seen["status"] = int(status.split()[0])
+        seen["headers"] = dict(response_headers)
+
+    # As Django's test client does: keep the test's own database connection (and its transaction)
+    # open across the request.
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    try:
+        response = application(environ, start_response)
+        body_out = b"".join(response)
+        response.close()
+    finally:
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)
+    return seen["status"], seen["headers"], body_out
+
+
+@pytest.fixture
+def signed_status(company):
+    from whatsapp.models import WhatsAppSettings
+
+    token = "direct-path-token"
+    WhatsAppSettings.objects.filter(company=company).update(
+        enabled=True, twilio_account_sid="AC" + "e" * 32, twilio_auth_token=token
+    )
+    from whatsapp import webhooks
+
+    webhooks.forget_account()
+    params = {
+        "AccountSid": "AC" + "e" * 32,
+        "MessageSid": "SM" + "f" * 32,
+        "MessageStatus": "delivered",
+    }
+    url = settings.PUBLIC_BASE_URL + "/webhooks/twilio/whatsapp/status"
+    return params, RequestValidator(token).compute_signature(url, params)
+
+
+def test_signed_status_callback_is_stored_without_the_middleware_stack(db, signed_status):
+    params, signature = signed_status
+
+    status, headers, body = _call(
+        "/webhooks/twilio/whatsapp/status",
+        urlencode(params).encode(),
+        {"HTTP_X_TWILIO_SIGNATURE": signature},
+    )
+
+    assert (status, body) == (200, b"")
+    assert "Set-Cookie" not in headers
+    assert WebhookEvent.objects.filter(kind="status").count() == 1
+
+
+def test_unsigned_callback_on_the_direct_path_is_403_and_stores_nothing(db, signed_status):
+    params, _ = signed_status
+
+    status, _, _ = _call("/webhooks/twilio/whatsapp/status", urlencode(params).encode())
+
+    assert status == 403
+    assert WebhookEvent.objects.count() == 0
+
+
+def test_get_on_the_direct_path_is_405(db):
+    status, headers, _ = _call("/webhooks/twilio/whatsapp/inbound", method="GET")
+
+    assert status == 405
+    assert headers["Allow"] == "POST"
+
+
+def test_other_paths_still_go_through_django(db):
+    status, headers, _ = _call("/accounts/login/", method="GET")
+
+    assert status == 200
+    assert headers["X-Frame-Options"] == "DENY"  # set by the middleware
+
+
+def test_a_flood_of_form_fields_is_refused_without_storing(db, signed_status):
+    params, signature = signed_status
+    flood = urlencode(params) + "&" + "&".join(f"f{n}=x" for n in range(5000))
+
+    status, _, _ = _call(
+        "/webhooks/twilio/whatsapp/status", flood.encode(), {"HTTP_X_TWILIO_SIGNATURE": signature}
+    )
+
+    assert status == 403
+    assert WebhookEvent.objects.count() == 0
