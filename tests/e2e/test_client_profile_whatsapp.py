@@ -88,6 +88,8 @@ def test_refusal_is_shown_in_plain_words_and_nothing_is_sent(
     page.locator("#mobile-line").get_by_role("link", name="WhatsApp").click()
     dialog = page.get_by_role("dialog", name="New WhatsApp")
     dialog.get_by_label("Template", exact=True).select_option(label="Welcome")
+    # The dialog shows the Template (its re-render done), and only then the person opts out.
+    expect(dialog.get_by_label("Preview (read-only)")).to_be_visible()
     Person.objects.filter(pk=person.pk).update(whatsapp_opted_out=True)  # meanwhile, by the API
     dialog.get_by_role("button", name="Send").click()
 

@@ -25,13 +25,15 @@ document.addEventListener("click", (event) => {
   if (item) item.closest("details").open = false;
 });
 // Open on afterSettle, not afterSwap: only then has htmx wired the new form's own hx-* controls,
-// so nothing the user does in the first instants is lost.
+// so nothing the user does in the first instants is lost. Only a link outside the dialog opens it:
+// a re-render or send answered after the user pressed Cancel must not bring it back.
 document.addEventListener("htmx:afterSettle", (event) => {
   const target = event.detail.target;
   if (target.id !== "wa-dialog-body") return;
   target.querySelectorAll("[data-counter]").forEach(updateCounter);
   const dialog = waDialog();
-  if (dialog && !dialog.open) dialog.showModal();
+  const fromDialog = event.detail.requestConfig?.elt?.closest(".wa-form");  // also a swapped-out one
+  if (dialog && !dialog.open && !fromDialog) dialog.showModal();
 });
 document.addEventListener("whatsapp-sent", () => {
   const dialog = waDialog();
