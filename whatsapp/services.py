@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -147,29 +147,25 @@ def message_send(
             person=person, now=now
         )
     business_initiated = rules.is_business_initiated(is_template=is_template, session_active=active)
-    if business_initiated and settings.messaging_limit is not None:
-        reached = selectors.people_reached_24h(company=company, now=now)
-        facts_kwargs["person_already_reached"] = reached.filter(person_id=person.pk).exists()
-        if not facts_kwargs["person_already_reached"]:
-            facts_kwargs["people_reached_24h"] = reached.count()
-    refusal = rules.send_refusal(
-        rules.SendFacts(
-            whatsapp_usable=settings.is_usable,
-            opted_out=person.whatsapp_opted_out,
-            has_mobile=bool(person.phone_mobile),
-            is_template=is_template,
-            template_sendable=bool(template is not None and template.is_sendable),
-            template_marketing=bool(template is not None and template.category == "marketing"),
-            edited=edited,
-            text_length=len(text),
-            session_active=active,
-            messaging_limit=settings.messaging_limit,
-            **facts_kwargs,
-        )
+    facts = rules.SendFacts(
+        whatsapp_usable=settings.is_usable,
+        opted_out=person.whatsapp_opted_out,
+        has_mobile=bool(person.phone_mobile),
+        is_template=is_template,
+        template_sendable=bool(template is not None and template.is_sendable),
+        template_marketing=bool(template is not None and template.category == "marketing"),
+        edited=edited,
+        text_length=len(text),
+        session_active=active,
+        messaging_limit=settings.messaging_limit,
+        **facts_kwargs,
     )
+    refusal = rules.send_refusal(facts)
     if refusal is not None:
         raise DomainError(refusal.message, code=refusal.code)
     with transaction.atomic():
+        if business_initiated and settings.messaging_limit is not None:
+            _check_messaging_limit(settings=settings, person=person, facts=facts, now=now)
         message = Message.objects.create(
             company=company,
             person=person,
@@ -198,6 +194,27 @@ def message_send(
         )
         message_enqueue(message_id=message.pk)
     return message
+
+
+def _check_messaging_limit(
+    *, settings: WhatsAppSettings, person: Person, facts: rules.SendFacts, now: datetime
+) -> None:
+    """The unique-people limit, counted and then used under a lock on the company's settings row.
+
+    Counting then inserting is a race: two sends to two new people at the limit would both pass.
+    Locking serialises only business-initiated sends of this company, and only while it counts.
+    """
+    WhatsAppSettings.objects.select_for_update().filter(pk=settings.pk).values_list("pk").first()
+    reached = selectors.people_reached_24h(company=person.company, now=now)
+    already = reached.filter(person_id=person.pk).exists()
+    counted = replace(
+        facts,
+        person_already_reached=already,
+        people_reached_24h=0 if already else reached.count(),
+    )
+    refusal = rules.send_refusal(counted)
+    if refusal is not None:
+        raise DomainError(refusal.message, code=refusal.code)
 
 
 def message_enqueue(*, message_id: int, countdown: float = 0) -> None:
