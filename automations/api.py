@@ -8,7 +8,7 @@ from rest_framework.response import Response
 
 from automations import selectors, services
 from automations.models import AutomatedItem, AutomationKind, AutomationRun, TriggerEvent
-from gymsales.api.base import CompanyAPIView, IsCompanyAdminOrReadOnly
+from gymsales.api.base import CompanyAPIView, IsCompanyAdminOrReadOnly, created
 from gymsales.errors import DomainError, FieldErrors
 from gymsales.models import PersonStatus, SaleTypeKey
 
@@ -172,10 +172,8 @@ class AutomatedItemsView(_ItemsAPIView):
                 company=self.company, data=serializer.to_service_data()
             )
         )
-        return Response(
-            AutomatedItemOutputSerializer(item).data,
-            status=status.HTTP_201_CREATED,
-            headers={"Location": f"/api/v1/automated-items/{item.pk}"},
+        return created(
+            AutomatedItemOutputSerializer(item).data, location=f"/api/v1/automated-items/{item.pk}"
         )
 
 

@@ -7,6 +7,7 @@ from rest_framework import permissions
 from rest_framework.exceptions import UnsupportedMediaType
 from rest_framework.generics import GenericAPIView
 from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.response import Response
 
 from gymsales.models import Role
 from gymsales.tenancy import all_companies, company_scope
@@ -112,3 +113,8 @@ def _refuse_unsupported_body(request, parsers) -> None:
     negotiator = DefaultContentNegotiation()
     if negotiator.select_parser(request, parsers) is None:
         raise UnsupportedMediaType(content_type)
+
+
+def created(data, *, location: str) -> Response:
+    """API.md: a created resource answers 201 with a `Location` header and the object."""
+    return Response(data, status=201, headers={"Location": location})

@@ -5,11 +5,11 @@ from __future__ import annotations
 from decimal import Decimal
 
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers, status
+from rest_framework import serializers
 from rest_framework.response import Response
 
 from gymsales import selectors, services
-from gymsales.api.base import CompanyAPIView
+from gymsales.api.base import CompanyAPIView, created
 from gymsales.models import Appointment, Sale, SaleTypeKey
 
 
@@ -67,10 +67,8 @@ class PersonSalesView(CompanyAPIView):
         serializer = SaleInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         sale = services.sale_create(person=person, user=request.user, **serializer.validated_data)
-        return Response(
-            SaleSerializer(sale).data,
-            status=status.HTTP_201_CREATED,
-            headers={"Location": f"/api/v1/people/{person.pk}/sales/{sale.pk}"},
+        return created(
+            SaleSerializer(sale).data, location=f"/api/v1/people/{person.pk}/sales/{sale.pk}"
         )
 
 
@@ -105,10 +103,9 @@ class PersonAppointmentsView(CompanyAPIView):
         appointment = services.appointment_create(
             person=person, user=request.user, **serializer.validated_data
         )
-        return Response(
+        return created(
             AppointmentSerializer(appointment).data,
-            status=status.HTTP_201_CREATED,
-            headers={"Location": f"/api/v1/people/{person.pk}/appointments/{appointment.pk}"},
+            location=f"/api/v1/people/{person.pk}/appointments/{appointment.pk}",
         )
 
 

@@ -7,11 +7,11 @@ import zoneinfo
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers, status
+from rest_framework import serializers
 from rest_framework.response import Response
 
 from gymsales import selectors, services
-from gymsales.api.base import PlatformAPIView
+from gymsales.api.base import PlatformAPIView, created
 from gymsales.models import Club, Company, Role, User
 from gymsales.phones import is_valid_country
 from whatsapp import services as whatsapp_services
@@ -180,11 +180,7 @@ class CompaniesView(PlatformAPIView):
         serializer = CompanyInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         company = services.company_create(**serializer.validated_data)
-        return Response(
-            CompanySerializer(company).data,
-            status=status.HTTP_201_CREATED,
-            headers={"Location": f"/api/v1/companies/{company.pk}"},
-        )
+        return created(CompanySerializer(company).data, location=f"/api/v1/companies/{company.pk}")
 
 
 class CompanyView(PlatformAPIView):
@@ -212,10 +208,8 @@ class CompanyClubsView(PlatformAPIView):
         serializer = ClubSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         club = services.club_create(company=company, name=serializer.validated_data["name"])
-        return Response(
-            ClubSerializer(club).data,
-            status=status.HTTP_201_CREATED,
-            headers={"Location": f"/api/v1/companies/{company.pk}/clubs/{club.pk}"},
+        return created(
+            ClubSerializer(club).data, location=f"/api/v1/companies/{company.pk}/clubs/{club.pk}"
         )
 
 
@@ -238,10 +232,9 @@ class CompanyUsersView(PlatformAPIView):
         serializer = UserInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         user = services.company_user_create(company=company, **serializer.validated_data)
-        return Response(
+        return created(
             UserOutputSerializer(user).data,
-            status=status.HTTP_201_CREATED,
-            headers={"Location": f"/api/v1/companies/{company.pk}/users/{user.pk}"},
+            location=f"/api/v1/companies/{company.pk}/users/{user.pk}",
         )
 
 
