@@ -7,6 +7,7 @@ queries with one message or ten thousand.
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from gymsales.errors import DomainError
 from gymsales.models import Person, SaleType
@@ -14,10 +15,11 @@ from templates_app.rendering import template_render
 from templates_app.selectors import templates_sendable
 from whatsapp import page_data
 from whatsapp.models import Message
+from whatsapp.rules import session_is_active
 from whatsapp.selectors import (
+    session_expires_at,
     whatsapp_counts_by_sale_type,
     whatsapp_settings_for,
-    whatsapp_summaries,
 )
 
 MAX_BODY = 1024
@@ -27,7 +29,9 @@ def whatsapp_state(*, company, person: Person) -> dict:
     """What the page may offer: `enabled` (else every WhatsApp action is hidden), the session,
     and `reason`, the plain-words reason nothing can be sent to this person right now."""
     settings = whatsapp_settings_for(company=company)
-    summary = whatsapp_summaries(company=company, people=[person])[person.pk]
+    # The session alone: the message counts of `whatsapp_summaries` are the tracker's business.
+    expires_at = session_expires_at(person=person)
+    active = session_is_active(expires_at=expires_at, now=timezone.now())
     reason = ""
     if settings.suspended_reason:
         reason = f"WhatsApp is suspended for your company: {settings.suspended_reason}"
@@ -36,7 +40,8 @@ def whatsapp_state(*, company, person: Person) -> dict:
     elif not person.phone_mobile:
         reason = f"{person.full_name} has no valid mobile number, so no WhatsApp can be sent."
     return {
-        **summary,
+        "session_active": active,
+        "session_expires_at": expires_at if active else None,
         "enabled": settings.enabled,
         "reason": reason,
         "can_send": settings.enabled and not reason,

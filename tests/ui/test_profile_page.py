@@ -12,9 +12,9 @@ from whatsapp.models import Direction, Message, MessageStatus, WhatsAppSettings
 
 pytestmark = pytest.mark.django_db
 
-# session, user, company (tenant scope), person, WhatsApp settings (state and summaries),
-# conversation (session), summary counts, tracker counts, sale types, one history page (messages, notes).
-PROFILE_QUERIES = 12
+# session, user, company (tenant scope), person, WhatsApp settings, conversation (session),
+# tracker counts, sale types, one history page (messages, notes).
+PROFILE_QUERIES = 10
 
 
 def profile(client, user, person, query=""):
