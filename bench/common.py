@@ -159,3 +159,39 @@ def _ms(text: str) -> float:
         if text.endswith(unit):
             return float(text[: -len(unit)]) * factor
     return float(text)
+
+
+def bench_company(*, name: str, account_sid: str, auth_token: str, sender: str):
+    """A company with WhatsApp enabled, unthrottled, one club and one person, its previous run's
+    messages and notes removed: (company, person). Call with Django set up."""
+    from django.db import connection
+
+    from gymsales import services as crm
+    from gymsales.models import Company, Person
+    from gymsales.tenancy import all_companies
+    from whatsapp.models import WhatsAppSettings
+
+    with all_companies():
+        company = Company.objects.filter(name=name).first()
+        if company is None:
+            company = crm.company_create(name=name)
+            crm.club_create(company=company, name="Bench Club")
+        WhatsAppSettings.objects.filter(company=company).update(
+            enabled=True,
+            twilio_account_sid=account_sid,
+            twilio_auth_token=auth_token,
+            sender_number=sender,
+            max_messages_per_second=100000,
+            sends_held_until=None,
+        )
+        with connection.cursor() as cursor:
+            cursor.execute("DELETE FROM gymsales_note WHERE company_id = %s", [company.pk])
+            cursor.execute("DELETE FROM whatsapp_message WHERE company_id = %s", [company.pk])
+        person = Person.objects.filter(company=company).first() or Person.objects.create(
+            company=company,
+            club=company.clubs.first(),
+            first_name="Bench",
+            last_name="Person",
+            phone_mobile="+14155550001",
+        )
+    return company, person

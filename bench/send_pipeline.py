@@ -78,13 +78,10 @@ def main() -> None:
     )
     common.wait_port(stub_port)
 
-    from django.db import connection
     from django.utils import timezone
 
-    from gymsales import services as crm
-    from gymsales.models import Company, Person
     from gymsales.tenancy import all_companies, company_scope
-    from whatsapp.models import Conversation, Message, WhatsAppSettings
+    from whatsapp.models import Conversation, Message
     from whatsapp.services import message_send
 
     try:
@@ -97,27 +94,8 @@ def main() -> None:
 
         # 2. the pipeline
         with all_companies():
-            company = Company.objects.filter(name="Bench Sending").first()
-            if company is None:
-                company = crm.company_create(name="Bench Sending")
-                crm.club_create(company=company, name="Bench Club")
-            WhatsAppSettings.objects.filter(company=company).update(
-                enabled=True,
-                twilio_account_sid=ACCOUNT_SID,
-                twilio_auth_token=AUTH_TOKEN,
-                sender_number=SENDER,
-                max_messages_per_second=100000,
-                sends_held_until=None,
-            )
-            with connection.cursor() as cursor:
-                cursor.execute("DELETE FROM gymsales_note WHERE company_id = %s", [company.pk])
-                cursor.execute("DELETE FROM whatsapp_message WHERE company_id = %s", [company.pk])
-            person = Person.objects.filter(company=company).first() or Person.objects.create(
-                company=company,
-                club=company.clubs.first(),
-                first_name="Bench",
-                last_name="Person",
-                phone_mobile="+14155550001",
+            company, person = common.bench_company(
+                name="Bench Sending", account_sid=ACCOUNT_SID, auth_token=AUTH_TOKEN, sender=SENDER
             )
             Conversation.objects.update_or_create(
                 company=company,

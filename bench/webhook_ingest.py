@@ -79,33 +79,15 @@ def main() -> None:
     from django.db import connection
     from twilio.request_validator import RequestValidator
 
-    from gymsales import services as crm
-    from gymsales.models import Company, Person
     from gymsales.tenancy import all_companies
-    from whatsapp.models import Message, WebhookEvent, WhatsAppSettings
+    from whatsapp.models import Message, WebhookEvent
 
     with all_companies():
-        company = Company.objects.filter(name="Bench Webhooks").first()
-        if company is None:
-            company = crm.company_create(name="Bench Webhooks")
-            crm.club_create(company=company, name="Bench Club")
-        WhatsAppSettings.objects.filter(company=company).update(
-            enabled=True,
-            twilio_account_sid=ACCOUNT_SID,
-            twilio_auth_token=AUTH_TOKEN,
-            sender_number=SENDER,
-            max_messages_per_second=100000,
-        )
-        person = Person.objects.filter(company=company).first() or Person.objects.create(
-            company=company,
-            club=company.clubs.first(),
-            first_name="Bench",
-            phone_mobile="+14155550001",
+        company, person = common.bench_company(
+            name="Bench Webhooks", account_sid=ACCOUNT_SID, auth_token=AUTH_TOKEN, sender=SENDER
         )
         with connection.cursor() as cursor:
             cursor.execute("TRUNCATE whatsapp_webhookevent")
-            cursor.execute("DELETE FROM gymsales_note WHERE company_id = %s", [company.pk])
-            cursor.execute("DELETE FROM whatsapp_message WHERE company_id = %s", [company.pk])
 
     run = f"{int(time.time())}"
     url = settings.PUBLIC_BASE_URL + "/webhooks/twilio/whatsapp/status"
