@@ -6,20 +6,13 @@ ensure_venv
 export WHATSAPP_BACKEND="${WHATSAPP_BACKEND:-console}"
 export PORT="${PORT:-8000}"
 export PUBLIC_BASE_URL="${PUBLIC_BASE_URL:-http://127.0.0.1:$PORT}"
-# GYMSALES_FALLBACK=1 treats PostgreSQL and Redis as absent (to try the SQLite + inline set-up).
-services_up() { [ "${GYMSALES_FALLBACK:-0}" != 1 ] && port_open 127.0.0.1 "$1"; }
-if [ -z "${DATABASE_URL:-}" ]; then
-  if services_up 5432; then
-    export DATABASE_URL="postgres://postgres@127.0.0.1:5432/gymsales"
-  else
-    echo "PostgreSQL is not at 127.0.0.1:5432: using SQLite (db.sqlite3)."
-    export DATABASE_URL="sqlite:///$ROOT/db.sqlite3"
-  fi
-fi
-if ! services_up 6379; then
-  echo "Redis is not at 127.0.0.1:6379: tasks run inline, no worker or beat."
-  export CELERY_TASK_ALWAYS_EAGER=true USE_REDIS=false
-fi
+export DATABASE_URL="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/gymsales}"
+export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379/0}"
+# The app needs PostgreSQL (its migrations and queues use row locks) and Redis (broker and cache).
+port_open 127.0.0.1 5432 || [[ "$DATABASE_URL" != *127.0.0.1:5432* ]] ||
+  { echo "PostgreSQL must be running at 127.0.0.1:5432 (or set DATABASE_URL)" >&2; exit 1; }
+port_open 127.0.0.1 6379 || [[ "$REDIS_URL" != *127.0.0.1:6379* ]] ||
+  { echo "Redis must be running at 127.0.0.1:6379 (or set REDIS_URL)" >&2; exit 1; }
 ensure_database
 .venv/bin/python manage.py migrate --noinput
 .venv/bin/python manage.py seed_demo
@@ -27,10 +20,8 @@ ensure_database
 pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; }
 trap cleanup EXIT INT TERM
-if [ "${CELERY_TASK_ALWAYS_EAGER:-false}" != true ]; then
-  .venv/bin/celery -A gymsales worker --loglevel=INFO --concurrency=2 & pids+=($!)
-  .venv/bin/celery -A gymsales beat --loglevel=INFO --schedule "$ROOT/.celerybeat-schedule" & pids+=($!)
-fi
+.venv/bin/celery -A gymsales worker --loglevel=INFO --concurrency=2 & pids+=($!)
+.venv/bin/celery -A gymsales beat --loglevel=INFO --schedule "$ROOT/.celerybeat-schedule" & pids+=($!)
 echo
 echo "GymSales WhatsApp is starting at http://127.0.0.1:$PORT/  (log-ins printed above; Ctrl-C stops everything)"
 .venv/bin/python manage.py runserver "127.0.0.1:$PORT"
