@@ -1,20 +1,57 @@
-"""Shared fixtures: two companies, API clients with Basic auth, Chromium, a real Celery worker."""
+"""Shared fixtures: two companies, API clients with Basic auth, Chromium, a real Celery worker,
+the Twilio twin."""
 
 from __future__ import annotations
 
 import base64
 import os
+import shutil
+import signal
+import socket
+import subprocess
 from pathlib import Path
+from uuid import uuid4
 
 import pytest
 from django_scopes import scopes_disabled
 from rest_framework.test import APIClient
 
+from gymsales.celery import app as celery_app
 from gymsales.models import Role
 from tests.factories import PASSWORD, ClubFactory, CompanyFactory, PersonFactory, UserFactory
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS", ROOT / "test-artifacts"))
+
+# Broker keys unique to this test run, so a stray worker of another run (or another checkout on the
+# same Redis db) cannot take this run's tasks. Exported for worker processes that tests start.
+BROKER_KEYPREFIX = os.environ.setdefault("CELERY_BROKER_KEYPREFIX", f"test-{uuid4().hex[:8]}:")
+celery_app.conf.broker_transport_options = {
+    **(celery_app.conf.broker_transport_options or {}),
+    "global_keyprefix": BROKER_KEYPREFIX,
+}
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """`make test` sets TESTS_FAIL_ON_SKIP=1: a full run where anything was skipped is a failure."""
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = reporter.stats.get("skipped", []) if reporter else []
+    if os.environ.get("TESTS_FAIL_ON_SKIP") == "1" and skipped and session.exitstatus == 0:
+        reporter.ensure_newline()
+        reporter.write_line(f"{len(skipped)} test(s) skipped: make test runs every test", red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _drop_broker_keys():
+    """This run's broker keys (queues, bindings) go when the run ends."""
+    yield
+    import redis
+
+    broker = redis.Redis.from_url(celery_app.conf.broker_url)
+    keys = list(broker.scan_iter(f"{BROKER_KEYPREFIX}*"))
+    if keys:
+        broker.delete(*keys)
 
 
 @pytest.fixture(autouse=True)
@@ -182,3 +219,45 @@ def celery_worker(transactional_db, settings):
         app, pool="threads", concurrency=2, perform_ping_check=False, loglevel="WARNING"
     ) as worker:
         yield worker
+
+
+# --- The Twilio twin (Stoplight Prism on Twilio's OpenAPI description, tests/twin/) --------------
+
+TWIN_START = ROOT / "tests" / "twin" / "start.sh"
+
+
+@pytest.fixture(scope="session")
+def start_twin(tmp_path_factory):
+    """`start_twin("twilio_api_v2010", ...)` → (base URL, log path) of Prism serving those Twilio
+    specs on a free port; one process per set of specs, all stopped at the end of the session.
+
+    No node means a failure, not a skip: `make test` installs node and the twin's npm packages."""
+    started: dict[tuple[str, ...], tuple[str, Path]] = {}
+    pids: list[int] = []
+
+    def start(*specs: str) -> tuple[str, Path]:
+        if specs in started:
+            return started[specs]
+        if not (shutil.which("node") and shutil.which("npm")):
+            pytest.fail("the Twilio twin needs node and npm (`make test` installs them)")
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        log = tmp_path_factory.mktemp("twin") / "prism.log"
+        out = subprocess.run(
+            [str(TWIN_START), str(port), *specs],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            env={**os.environ, "TWIN_LOG": str(log), "TWIN_TIMEOUT": "120"},
+            check=False,
+        )
+        if out.returncode != 0:
+            pytest.fail(f"the Twilio twin did not start:\n{out.stderr}")
+        pids.append(int(out.stdout.strip().splitlines()[-1]))
+        started[specs] = (f"http://127.0.0.1:{port}", log)
+        return started[specs]
+
+    yield start
+    for pid in pids:
+        os.kill(pid, signal.SIGTERM)

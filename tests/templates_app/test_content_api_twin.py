@@ -3,11 +3,6 @@
 Prism answers 4xx to a request its spec forbids, so a 2xx here means our request was valid."""
 
 import json
-import os
-import shutil
-import socket
-import subprocess
-from pathlib import Path
 
 import pytest
 import requests
@@ -16,37 +11,11 @@ from templates_app.models import TemplateStatus
 
 pytestmark = pytest.mark.twin
 URL = "/api/v1/whatsapp/templates"
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _start_script() -> Path:
-    for candidate in (
-        ROOT.parent / "shared/tools/twilio-twin/start.sh",
-        Path("/work/shared/tools/twilio-twin/start.sh"),
-    ):
-        if candidate.exists():
-            return candidate
-    pytest.skip("twilio-twin start.sh not found")
 
 
 @pytest.fixture(scope="session")
-def content_twin():
-    if not (shutil.which("node") and shutil.which("npm")):
-        pytest.skip("node/npm are absent: cannot run the Prism Twilio twin")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    out = subprocess.run(
-        [str(_start_script()), str(port), "twilio_content_v1"],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=120,
-    )
-    pid = int(out.stdout.strip().splitlines()[-1])
-    base = f"http://127.0.0.1:{port}"
-    yield base
-    os.kill(pid, 15)
+def content_twin(start_twin):
+    return start_twin("twilio_content_v1")[0]
 
 
 @pytest.fixture

@@ -155,46 +155,10 @@ def post_webhook(client):
 # --- The Twilio twin (Stoplight Prism on Twilio's OpenAPI description) -------------------------
 
 
-def _twin_script():
-    from pathlib import Path
-
-    repo = Path(__file__).resolve().parents[2]
-    for candidate in (
-        repo.parent / "shared/tools/twilio-twin/start.sh",
-        Path("/work/shared/tools/twilio-twin/start.sh"),
-    ):
-        if candidate.exists():
-            return candidate
-    return None
-
-
 @pytest.fixture(scope="session")
-def twilio_twin_process(tmp_path_factory):
+def twilio_twin_process(start_twin):
     """Prism serving twilio_api_v2010 on a free port: (base URL, log path). Stopped at the end."""
-    import os
-    import shutil
-    import signal
-    import socket
-    import subprocess
-
-    script = _twin_script()
-    if script is None or not shutil.which("node") or not shutil.which("npm"):
-        pytest.skip("the Twilio twin needs node/npm and shared/tools/twilio-twin/start.sh")
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    log = tmp_path_factory.mktemp("twin") / "prism.log"
-    out = subprocess.run(
-        [str(script), str(port), "twilio_api_v2010"],
-        capture_output=True,
-        text=True,
-        timeout=180,
-        env={**os.environ, "TWIN_LOG": str(log)},
-        check=True,
-    )
-    pid = int(out.stdout.strip().splitlines()[-1])
-    yield f"http://127.0.0.1:{port}", log
-    os.kill(pid, signal.SIGTERM)
+    return start_twin("twilio_api_v2010")
 
 
 @pytest.fixture
