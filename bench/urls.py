@@ -16,13 +16,14 @@ def validate_only(request):
     from django.conf import settings
     from django.http import HttpResponseForbidden
 
-    from whatsapp.webhooks import _account, _form, _signature_ok
+    from whatsapp.accounts import account_for
+    from whatsapp.webhooks import _form, _signature_ok
 
     params = _form(request)
-    company_id, token = _account(params.get("AccountSid", ""))
+    account = account_for(params.get("AccountSid", ""))
     url = settings.PUBLIC_BASE_URL + "/webhooks/twilio/whatsapp/status"
     signature = request.META.get("HTTP_X_TWILIO_SIGNATURE", "")
-    if company_id is None or not _signature_ok(token, url, params, signature):
+    if account is None or not _signature_ok(account.auth_token, url, params, signature):
         return HttpResponseForbidden()
     return HttpResponse(status=200)
 

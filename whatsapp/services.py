@@ -69,10 +69,7 @@ def whatsapp_settings_update(*, company: Company, data: dict[str, Any]) -> Whats
         if data.get("enabled") is True:
             settings.suspended_reason = ""
             settings.suspended_at = None
-        settings.save()
-    from whatsapp.webhooks import forget_account
-
-    forget_account(settings.twilio_account_sid)
+        settings.save()  # invalidates every process's account cache (whatsapp.apps)
     return settings
 
 
@@ -486,11 +483,15 @@ def _apply_error_effects(*, message: Message, code: str, now: datetime) -> None:
 
 
 def webhook_event_id(*, kind: str, params: dict) -> str:
+    """The event's identity for store-once. It names the signing account, so an event signed by
+    one account can never take the place of (and so suppress) the same event of another.
+    """
+    account = params.get("AccountSid") or ""
     sid = params.get("MessageSid") or params.get("SmsSid") or ""
     if kind == WebhookEvent.Kind.STATUS:
         status = params.get("MessageStatus") or params.get("SmsStatus") or ""
-        return f"status:{sid}:{status}:{params.get('ErrorCode') or ''}"[:128]
-    return f"inbound:{sid}"[:128]
+        return f"status:{account}:{sid}:{status}:{params.get('ErrorCode') or ''}"[:128]
+    return f"inbound:{account}:{sid}"[:128]
 
 
 def webhook_event_row(*, kind: str, params: dict, company_id: int) -> tuple:
@@ -611,12 +612,17 @@ def _apply_simple_statuses(events: list[WebhookEvent]) -> set:
     sid_of = {
         event: event.payload.get("MessageSid") or event.payload.get("SmsSid") for event in events
     }
-    known = dict(Message.objects.filter(sid__in=set(sid_of.values())).values_list("sid", "pk"))
+    known = {
+        sid: (pk, account)
+        for sid, pk, account in Message.objects.filter(sid__in=set(sid_of.values())).values_list(
+            "sid", "pk", "company__whatsapp__twilio_account_sid"
+        )
+    }
     best: dict[int, str] = {}
     for event, sid in sid_of.items():
-        pk = known.get(sid)
-        if pk is None:
-            continue
+        pk, account = known.get(sid, (None, None))
+        if pk is None or account != event.payload.get("AccountSid"):
+            continue  # not known yet (returned below), or another account's: changes nothing
         status = (event.payload.get("MessageStatus") or event.payload.get("SmsStatus")).lower()
         if pk not in best or rules.STATUS_RANK[status] > rules.STATUS_RANK[best[pk]]:
             best[pk] = status
@@ -642,10 +648,19 @@ def message_status_apply(*, params: dict) -> None:
     """A status callback: move the message forward; failures become notes (SPEC §5, §6)."""
     sid = params.get("MessageSid") or params.get("SmsSid") or ""
     status = (params.get("MessageStatus") or params.get("SmsStatus") or "").lower()
-    message = Message.objects.filter(sid=sid).only("pk", "status", "company_id").first()
-    if message is None:
+    found = (
+        Message.objects.filter(sid=sid)
+        .values_list("pk", "company_id", "company__whatsapp__twilio_account_sid")
+        .first()
+    )
+    if found is None:
         raise EventNotReady(f"no message with sid {sid} yet")
-    with company_scope(message.company_id):
+    pk, company_id, account_sid = found
+    if account_sid != params.get("AccountSid"):
+        logger.warning("status callback for %s from another Twilio account ignored", sid)
+        return
+    message = Message(pk=pk, company_id=company_id)
+    with company_scope(company_id):
         if status in ("failed", "undelivered"):
             message_failure_record(
                 message=message,
@@ -670,14 +685,17 @@ def _e164(raw: str) -> str:
 
 
 def inbound_record(*, params: dict, received_at: datetime | None = None) -> Message | None:
-    """An inbound WhatsApp message: find company (To) and person (From, else a new lead), store it,
-    open/extend the session, handle STOP/START, note it on the history.
+    """An inbound WhatsApp message: find the company (its sender is `To` and its Twilio account the
+    signing `AccountSid`) and the person (From, else a new lead), store it, open/extend the session,
+    handle STOP/START, note it on the history.
     """
     received_at = received_at or timezone.now()
     sender = _e164(params.get("To", ""))
-    settings = WhatsAppSettings.objects.filter(sender_number=sender).first()
-    if settings is None:
-        logger.warning("inbound WhatsApp to unknown sender %s ignored", sender)
+    settings = WhatsAppSettings.objects.filter(
+        sender_number=sender, twilio_account_sid=params.get("AccountSid") or ""
+    ).first()
+    if not sender or settings is None:
+        logger.warning("inbound WhatsApp to %s, not a sender of its account, ignored", sender)
         return None
     company = settings.company
     sid = params.get("MessageSid") or params.get("SmsSid") or ""
@@ -748,13 +766,19 @@ def inbound_record(*, params: dict, received_at: datetime | None = None) -> Mess
         )
         keyword = rules.opt_keyword(body)
         if keyword is not None:
-            person_set_opt_out(
-                person=person,
-                channel=ConsentChannel.WHATSAPP,
-                opted_out=keyword == "stop",
-                source=ConsentSource.KEYWORD,
-            )
+            _opt_keyword_apply(company=company, phone=phone, opted_out=keyword == "stop")
     return message
+
+
+def _opt_keyword_apply(*, company: Company, phone: str, opted_out: bool) -> None:
+    """STOP / START from a number: every person of the company with that mobile number."""
+    for person in Person.objects.filter(company=company, phone_mobile=phone).order_by("id"):
+        person_set_opt_out(
+            person=person,
+            channel=ConsentChannel.WHATSAPP,
+            opted_out=opted_out,
+            source=ConsentSource.KEYWORD,
+        )
 
 
 def _int(value) -> int:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import threading
 import time
 from urllib.parse import parse_qsl
 
@@ -20,45 +19,13 @@ from django.http import HttpResponse, HttpResponseForbidden, HttpResponseNotAllo
 from django.views.decorators.csrf import csrf_exempt
 from twilio.request_validator import RequestValidator
 
-from whatsapp.models import WebhookEvent, WhatsAppSettings
+from whatsapp.accounts import account_for
+from whatsapp.models import WebhookEvent
 from whatsapp.services import webhook_event_store
 from whatsapp.webhook_writer import StoreFailed
 
-ACCOUNT_CACHE_SECONDS = 30.0
 KICK_INTERVAL_SECONDS = 0.25
-_accounts: dict[str, tuple[float, int | None, str]] = {}
-_lock = threading.Lock()
 _last_kick = 0.0
-
-
-def forget_account(account_sid: str | None = None) -> None:
-    """Drop cached account → (company, token) lookups (all of them when no sid is given)."""
-    with _lock:
-        if account_sid:
-            _accounts.pop(account_sid, None)
-        else:
-            _accounts.clear()
-
-
-def _account(account_sid: str) -> tuple[int | None, str]:
-    """The company owning this Twilio account and its auth token, cached briefly per process."""
-    now = time.monotonic()
-    cached = _accounts.get(account_sid)
-    if cached is not None and cached[0] > now:
-        return cached[1], cached[2]
-    # Across tenants on purpose: the AccountSid is how we find the company (WhatsAppSettings is
-    # not tenant-scoped; it is keyed by company).
-    row = (
-        WhatsAppSettings.objects.filter(twilio_account_sid=account_sid)
-        .exclude(twilio_auth_token="")
-        .order_by("company_id")
-        .values_list("company_id", "twilio_auth_token")
-        .first()
-    )
-    company_id, token = row if row else (None, "")
-    with _lock:
-        _accounts[account_sid] = (now + ACCOUNT_CACHE_SECONDS, company_id, token)
-    return company_id, token
 
 
 def _kick_drain() -> None:
@@ -113,17 +80,18 @@ def _receive(request, kind: str):
         return HttpResponseNotAllowed(["POST"])
     params = _form(request)
     signature = request.META.get("HTTP_X_TWILIO_SIGNATURE", "")
-    account_sid = params.get("AccountSid", "")
-    if not signature or not account_sid:
+    if not signature:
         return HttpResponseForbidden()
-    company_id, token = _account(account_sid)
-    if company_id is None:
+    account = account_for(params.get("AccountSid", ""))  # None unless `AC` + 32 hex and ours
+    if account is None:
         return HttpResponseForbidden()
     url = settings.PUBLIC_BASE_URL + request.get_full_path()
-    if not _signature_ok(token, url, params, signature):
+    if not _signature_ok(account.auth_token, url, params, signature):
         return HttpResponseForbidden()
+    # Stored with the signing account: applying it acts only inside that account (the event's
+    # AccountSid), whatever company `To` or the message SID names.
     try:
-        stored = webhook_event_store(kind=kind, params=params, company_id=company_id)
+        stored = webhook_event_store(kind=kind, params=params, company_id=account.company_id)
     except StoreFailed:  # not stored: Twilio retries on a non-2xx answer
         return HttpResponse(status=503)
     if stored:

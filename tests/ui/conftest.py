@@ -116,4 +116,12 @@ def status_callback(message, status, **params):
     from whatsapp.services import message_status_apply
 
     message.refresh_from_db()
-    message_status_apply(params={"MessageSid": message.sid, "MessageStatus": status, **params})
+    account_sid = WhatsAppSettings.objects.get(company=message.company_id).twilio_account_sid
+    message_status_apply(
+        params={
+            "AccountSid": account_sid,
+            "MessageSid": message.sid,
+            "MessageStatus": status,
+            **params,
+        }
+    )

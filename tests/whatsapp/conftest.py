@@ -11,9 +11,9 @@ from twilio.request_validator import RequestValidator
 
 from templates_app.models import MessageTemplate, TemplateStatus
 from whatsapp import webhooks
+from whatsapp.accounts import accounts_changed
 from whatsapp.models import Conversation, WhatsAppSettings
 from whatsapp.providers import locmem
-from whatsapp.webhooks import forget_account
 
 ACCOUNT_SID = "AC" + "1" * 32
 AUTH_TOKEN = "alpha-auth-token"
@@ -34,13 +34,13 @@ def _whatsapp_test_settings(settings, monkeypatch):
     settings.PUBLIC_BASE_URL = "https://gymsales.example"
     app.conf.task_always_eager = True
     locmem.reset()
-    forget_account()
+    accounts_changed()
     # Apply every stored webhook at once (eager), not at most every 0.25 s per process.
     monkeypatch.setattr(webhooks, "KICK_INTERVAL_SECONDS", 0)
     yield
     app.conf.task_always_eager = False
     locmem.reset()
-    forget_account()
+    accounts_changed()
 
 
 def enable(company, **extra) -> WhatsAppSettings:

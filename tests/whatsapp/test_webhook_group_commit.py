@@ -5,7 +5,7 @@ import threading
 import pytest
 from django.db import OperationalError
 
-from tests.whatsapp.conftest import status_params
+from tests.whatsapp.conftest import ACCOUNT_SID, status_params
 from whatsapp import services, webhook_writer
 from whatsapp.models import WebhookEvent
 from whatsapp.webhook_writer import GroupWriter, Pending
@@ -53,9 +53,9 @@ def test_batch_stores_each_event_once_and_reports_repeats(company):
     ]
     assert all(p.done.is_set() for p in batch)
     assert sorted(WebhookEvent.objects.values_list("event_id", flat=True)) == [
-        f"status:{SID}:delivered:",
-        f"status:{SID}:read:",
-        f"status:{SID}:sent:",
+        f"status:{ACCOUNT_SID}:{SID}:delivered:",
+        f"status:{ACCOUNT_SID}:{SID}:read:",
+        f"status:{ACCOUNT_SID}:{SID}:sent:",
     ]
 
 
@@ -72,7 +72,9 @@ def test_one_bad_row_fails_alone(company):
     batch = write_batch([row(company.pk, SID, "sent"), row(999999999, SID, "read")])
     assert (batch[0].inserted, batch[0].error) == (True, None)
     assert batch[1].error is not None and not batch[1].inserted
-    assert list(WebhookEvent.objects.values_list("event_id", flat=True)) == [f"status:{SID}:sent:"]
+    assert list(WebhookEvent.objects.values_list("event_id", flat=True)) == [
+        f"status:{ACCOUNT_SID}:{SID}:sent:"
+    ]
 
 
 def test_webhook_answers_200_only_after_its_row_is_committed(post_webhook, wa, monkeypatch):
@@ -97,7 +99,7 @@ def test_webhook_answers_200_only_after_its_row_is_committed(post_webhook, wa, m
     release.set()
     request.join(10)
     assert responses[0].status_code == 200
-    assert WebhookEvent.objects.get().event_id == f"status:{SID}:delivered:"
+    assert WebhookEvent.objects.get().event_id == f"status:{ACCOUNT_SID}:{SID}:delivered:"
 
 
 def test_webhook_answers_503_when_the_store_fails(post_webhook, wa, monkeypatch):

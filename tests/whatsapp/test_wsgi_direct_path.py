@@ -58,9 +58,9 @@ def signed_status(company):
     WhatsAppSettings.objects.filter(company=company).update(
         enabled=True, twilio_account_sid="AC" + "e" * 32, twilio_auth_token=token
     )
-    from whatsapp import webhooks
+    from whatsapp.accounts import accounts_changed
 
-    webhooks.forget_account()
+    accounts_changed()
     params = {
         "AccountSid": "AC" + "e" * 32,
         "MessageSid": "SM" + "f" * 32,
