@@ -29,3 +29,18 @@ def test_the_twilio_twin_and_its_specs_are_in_the_repository():
     assert (twin / "package-lock.json").is_file()
     for spec in ("twilio_api_v2010", "twilio_content_v1", "twilio_messaging_v1"):
         assert (twin / "openapi" / f"{spec}.json").is_file()
+
+
+def test_pre_commit_runs_the_ruff_pinned_in_pyproject():
+    import tomllib
+
+    pinned = [
+        dep
+        for dep in tomllib.loads((ROOT / "pyproject.toml").read_text())["project"][
+            "optional-dependencies"
+        ]["dev"]
+        if dep.startswith("ruff==")
+    ]
+    hooks = (ROOT / ".pre-commit-config.yaml").read_text()
+    assert len(pinned) == 1
+    assert hooks.count(f'"{pinned[0]}"') == 2  # ruff check and ruff format
