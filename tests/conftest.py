@@ -162,7 +162,7 @@ def browser():
     from playwright.sync_api import expect, sync_playwright
 
     # This machine is small and shared: give pages time rather than flake.
-    expect.set_options(timeout=15_000)
+    expect.set_options(timeout=30_000)
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
@@ -177,7 +177,7 @@ def browser():
 @pytest.fixture
 def page(browser, live_server):
     context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(15_000)
+    context.set_default_timeout(30_000)
     page = context.new_page()
     yield page
     context.close()
