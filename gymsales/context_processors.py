@@ -1,7 +1,7 @@
 def navigation(request):
     """The navigation bar's items for the user's role, the current one marked.
 
-    Reports and bulk campaigns are not built yet, so they are not offered.
+    Bulk campaigns are not built yet, so they are not offered.
     """
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated or user.company_id is None:
@@ -12,5 +12,7 @@ def navigation(request):
             ("Templates", "/settings/whatsapp/templates/"),
             ("Automations", "/settings/automations/"),
         ]
+    if user.role in ("manager", "admin"):
+        items.append(("Reports", "/reports/"))
     path = request.path
     return {"nav_items": [(label, url, path.startswith(url)) for label, url in items]}

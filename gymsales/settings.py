@@ -153,6 +153,9 @@ CELERY_BEAT_SCHEDULE: dict = {
     # Automated Items: execute due runs; record appointment reminders and re-engaged leads.
     "automations-dispatch-due": {"task": "automations.dispatch_due", "schedule": 30.0},
     "automations-sweep": {"task": "automations.sweep", "schedule": 60.0},
+    # Reports: fold the WhatsApp counters' pending deltas (the reports read both, so this only
+    # keeps the delta log short).
+    "reporting-fold-counters": {"task": "reporting.fold_counters", "schedule": 15.0},
 }
 
 # --- REST API (API.md "Conventions") ----------------------------------------------------------

@@ -1,3 +1,10 @@
 """This app's part of /api/v1/."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from reporting import api
+
+urlpatterns = [
+    path("reports/whatsapp-activity", api.WhatsAppActivityView.as_view()),
+    path("reports/user-statistics", api.UserStatisticsView.as_view()),
+]

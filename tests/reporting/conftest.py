@@ -1,0 +1,112 @@
+"""A small fixed data set for the reports, in a company whose day is not UTC's (America/New_York).
+
+Days below are local (New York, UTC-5 in January). The reports' range in the tests is 10-12 January.
+
+| msg | direction | by      | person (club)  | local time        | status    | counts as       |
+| m1  | outbound  | sales1  | Pam (North)    | 10 Jan 09:00      | delivered | 10 Jan, North   |
+| m2  | outbound  | sales1  | Pam (North)    | 10 Jan 23:30      | read      | 10 Jan (UTC 11) |
+| m3  | outbound  | sales2  | Sam (South)    | 11 Jan 00:15      | sent      | 11 Jan, South   |
+| m4  | outbound  | sales1  | Sam (South)    | 11 Jan 10:00      | failed    | 11 Jan, South   |
+| m5  | outbound  | sales1  | Pam (North)    | 11 Jan 11:00      | not_sent  | never           |
+| m6  | inbound   | —       | Pam (North)    | 10 Jan 12:00      | received  | 10 Jan, North   |
+| m7  | inbound   | —       | Sam (South)    | 12 Jan 08:00      | received  | 12 Jan, South   |
+| m8  | outbound  | (auto)  | Pam (North)    | 12 Jan 09:00      | delivered | 12 Jan, North   |
+| m9  | outbound  | former  | Pam (North)    |  9 Jan 23:59:59   | sent      | before the range|
+| m10 | outbound  | manager | Sam (South)    | 13 Jan 00:00      | sent      | after the range |
+| m11 | outbound  | former  | Pam (North)    | 12 Jan 23:59      | sent      | 12 Jan, North   |
+
+Users: manager (North), sales1 (North), sales2 (South), former (North, inactive), idle (South,
+inactive, sends nothing). Another company has messages on the same days; they never show.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from types import SimpleNamespace
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from gymsales.models import Role
+from reporting.counters import fold_deltas
+from tests.factories import ClubFactory, PersonFactory, UserFactory
+from tests.ui.conftest import locmem_backend, sale_types, welcome_template, whatsapp_on  # noqa: F401
+from whatsapp.models import Direction, Message, MessageStatus
+
+NEW_YORK = ZoneInfo("America/New_York")
+RANGE = {"from": "2026-01-10", "to": "2026-01-12"}
+
+
+def local(day: int, hour: int, minute: int = 0, second: int = 0) -> datetime:
+    return datetime(2026, 1, day, hour, minute, second, tzinfo=NEW_YORK)
+
+
+def message(person, *, at, direction=Direction.OUTBOUND, by=None, status=MessageStatus.SENT):
+    return Message.objects.create(
+        company=person.company,
+        person=person,
+        direction=direction,
+        body="Hi",
+        sent_by=by,
+        status=status,
+        created_at=at,
+    )
+
+
+@pytest.fixture
+def data(company, other_company, other_person):
+    company.time_zone = "America/New_York"
+    company.save()
+    north = ClubFactory(company=company, name="North")
+    south = ClubFactory(company=company, name="South")
+    manager = UserFactory(
+        company=company, club=north, role=Role.MANAGER, first_name="Mia", last_name="Manager"
+    )
+    sales1 = UserFactory(company=company, club=north, first_name="Sue", last_name="Alpha")
+    sales2 = UserFactory(company=company, club=south, first_name="Sid", last_name="Beta")
+    former = UserFactory(
+        company=company, club=north, first_name="Fay", last_name="Gamma", is_active=False
+    )
+    UserFactory(company=company, club=south, first_name="Ida", last_name="Idle", is_active=False)
+    pam = PersonFactory(company=company, club=north, first_name="Pam")
+    sam = PersonFactory(company=company, club=south, first_name="Sam")
+    IN, RECEIVED = Direction.INBOUND, MessageStatus.RECEIVED
+    m = SimpleNamespace()
+    m.m1 = message(pam, at=local(10, 9), by=sales1, status=MessageStatus.DELIVERED)
+    m.m2 = message(pam, at=local(10, 23, 30), by=sales1, status=MessageStatus.READ)
+    m.m3 = message(sam, at=local(11, 0, 15), by=sales2)
+    m.m4 = message(sam, at=local(11, 10), by=sales1, status=MessageStatus.FAILED)
+    m.m5 = message(pam, at=local(11, 11), by=sales1, status=MessageStatus.NOT_SENT)
+    m.m6 = message(pam, at=local(10, 12), direction=IN, status=RECEIVED)
+    m.m7 = message(sam, at=local(12, 8), direction=IN, status=RECEIVED)
+    m.m8 = message(pam, at=local(12, 9), status=MessageStatus.DELIVERED)
+    m.m9 = message(pam, at=local(9, 23, 59, 59), by=former)
+    m.m10 = message(sam, at=local(13, 0), by=manager)
+    m.m11 = message(pam, at=local(12, 23, 59), by=former)
+    # Another company, same days: never in this company's reports.
+    message(other_person, at=local(10, 9))
+    message(other_person, at=local(11, 9), direction=IN, status=RECEIVED)
+    return SimpleNamespace(
+        company=company,
+        north=north,
+        south=south,
+        manager=manager,
+        sales1=sales1,
+        sales2=sales2,
+        former=former,
+        pam=pam,
+        sam=sam,
+        m=m,
+    )
+
+
+@pytest.fixture(params=["folded", "pending"])
+def counters_state(request, data):
+    """Every figure must be the same whether the deltas were folded or not."""
+    if request.param == "folded":
+        fold_deltas()
+    return request.param
+
+
+def day(d: int) -> date:
+    return date(2026, 1, d)
