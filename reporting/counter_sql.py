@@ -167,27 +167,3 @@ DROP TRIGGER reporting_messages_deleted ON whatsapp_message;
 DROP TRIGGER reporting_messages_inserted ON whatsapp_message;
 DROP FUNCTION reporting_messages_written();
 """
-
-# SQLite (the no-PostgreSQL development fallback): no triggers; the view counts the messages
-# themselves (slow on big tables, and days are UTC dates), so the reports still work.
-SQLITE_VIEW_SQL = """
-CREATE VIEW reporting_messagecount AS
-  SELECT m.id, m.company_id, p.club_id, m.sent_by_id AS user_id, date(m.created_at) AS day,
-         m.direction, 1 AS n
-  FROM whatsapp_message m JOIN gymsales_person p ON p.id = m.person_id
-  WHERE m.status <> 'not_sent'
-"""
-
-
-def install_counters(apps, schema_editor) -> None:
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(COUNTERS_SQL)
-    else:
-        schema_editor.execute(SQLITE_VIEW_SQL)
-
-
-def uninstall_counters(apps, schema_editor) -> None:
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(DROP_COUNTERS_SQL)
-    else:
-        schema_editor.execute("DROP VIEW reporting_messagecount")

@@ -7,8 +7,6 @@ from django.db import connection, transaction
 
 def fold_deltas() -> int:
     """Move the pending deltas into the day counters; returns the counter rows written."""
-    if connection.vendor != "postgresql":
-        return 0
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT reporting_fold()")
         return cursor.fetchone()[0]
@@ -16,8 +14,6 @@ def fold_deltas() -> int:
 
 def reconcile(company_id: int) -> int:
     """Make one company's counters exact again from its messages; returns the corrections made."""
-    if connection.vendor != "postgresql":
-        return 0
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT reporting_reconcile(%s)", [company_id])
         return cursor.fetchone()[0]

@@ -2,10 +2,10 @@
 
 from django.db import migrations
 
-from reporting.counter_sql import install_counters, uninstall_counters
+from reporting.counter_sql import COUNTERS_SQL, DROP_COUNTERS_SQL
 
 
 class Migration(migrations.Migration):
     dependencies = [("reporting", "0001_counters")]
 
-    operations = [migrations.RunPython(install_counters, uninstall_counters)]
+    operations = [migrations.RunSQL(COUNTERS_SQL, DROP_COUNTERS_SQL)]
