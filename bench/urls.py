@@ -16,7 +16,7 @@ def validate_only(request):
     from django.conf import settings
     from django.http import HttpResponseForbidden
 
-    from whatsapp.accounts import account_for
+    from whatsapp.services.accounts import account_for
     from whatsapp.webhooks import _form, _signature_ok
 
     params = _form(request)

@@ -8,13 +8,18 @@ class WhatsappConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_delete, post_save
 
+        import whatsapp.tasks  # noqa: F401 (registers the tasks that services enqueue by name)
         from whatsapp.models import WhatsAppSettings
 
         post_save.connect(
-            _settings_changed, sender=WhatsAppSettings, dispatch_uid="whatsapp.accounts.saved"
+            _settings_changed,
+            sender=WhatsAppSettings,
+            dispatch_uid="whatsapp.services.accounts.saved",
         )
         post_delete.connect(
-            _settings_changed, sender=WhatsAppSettings, dispatch_uid="whatsapp.accounts.deleted"
+            _settings_changed,
+            sender=WhatsAppSettings,
+            dispatch_uid="whatsapp.services.accounts.deleted",
         )
 
 
@@ -24,7 +29,7 @@ def _settings_changed(sender, **kwargs):
     """
     from django.db import transaction
 
-    from whatsapp.accounts import accounts_changed
+    from whatsapp.services.accounts import accounts_changed
 
     accounts_changed()
     transaction.on_commit(accounts_changed)

@@ -5,11 +5,12 @@ from __future__ import annotations
 from celery import shared_task
 
 from whatsapp import services
+from whatsapp.services.queue import CONSOLE_POST_STATUS, MESSAGE_DELIVER, WEBHOOK_EVENTS_DRAIN
 
 DRAIN_FOLLOW_UP_SECONDS = 0.5
 
 
-@shared_task(name="whatsapp.message_deliver", ignore_result=True, bind=True)
+@shared_task(name=MESSAGE_DELIVER, ignore_result=True, bind=True)
 def message_deliver_task(self, message_id: int) -> str:
     """Send one message; re-schedules itself when held, throttled or transiently failed.
 
@@ -23,7 +24,7 @@ def message_deliver_task(self, message_id: int) -> str:
     return outcome.state
 
 
-@shared_task(name="whatsapp.webhook_events_drain", ignore_result=True)
+@shared_task(name=WEBHOOK_EVENTS_DRAIN, ignore_result=True)
 def webhook_events_drain_task(follow_up: bool = True) -> int:
     """Apply stored webhook events in batches until none are pending; then look once more shortly
     after, for events that arrived while the web side was not kicking (see whatsapp.webhooks).
@@ -39,7 +40,7 @@ def webhook_events_drain_task(follow_up: bool = True) -> int:
     return total
 
 
-@shared_task(name="whatsapp.console_post_status", ignore_result=True)
+@shared_task(name=CONSOLE_POST_STATUS, ignore_result=True)
 def console_post_status_task(company_id: int, sid: str, status: str, error_code: str = "") -> int:
     """Console backend: post one Twilio-like signed status callback to our own webhook."""
     from whatsapp.simulate import post_status

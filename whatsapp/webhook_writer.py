@@ -11,7 +11,6 @@ takes a lone row at once (no added latency). `synchronous_commit` stays on: dura
 from __future__ import annotations
 
 import logging
-import os
 import queue
 import threading
 from dataclasses import dataclass, field
@@ -117,31 +116,3 @@ class GroupWriter:
         for pending in batch:
             pending.error = exc
             pending.done.set()
-
-
-_writer: GroupWriter | None = None
-_writer_pid: int | None = None
-_lock = threading.Lock()
-
-
-def group_writer() -> GroupWriter:
-    """This process's writer (started lazily, and again in a forked child)."""
-    global _writer, _writer_pid
-    pid = os.getpid()
-    if _writer is None or _writer_pid != pid or not _writer.thread.is_alive():
-        with _lock:
-            if _writer is None or _writer_pid != pid or not _writer.thread.is_alive():
-                from whatsapp.services import webhook_events_store_many
-
-                _writer = GroupWriter(webhook_events_store_many)
-                _writer_pid = pid
-    return _writer
-
-
-def group_writer_stop() -> None:
-    """Stop this process's writer and close its connection (tests, shutdown)."""
-    global _writer
-    with _lock:
-        if _writer is not None and _writer_pid == os.getpid():
-            _writer.stop()
-        _writer = None

@@ -19,9 +19,10 @@ from django.http import HttpResponse, HttpResponseForbidden, HttpResponseNotAllo
 from django.views.decorators.csrf import csrf_exempt
 from twilio.request_validator import RequestValidator
 
-from whatsapp.accounts import account_for
 from whatsapp.models import WebhookEvent
-from whatsapp.services import webhook_event_store
+from whatsapp.services.accounts import account_for
+from whatsapp.services.queue import WEBHOOK_EVENTS_DRAIN, enqueue
+from whatsapp.services.webhook_store import webhook_event_store
 from whatsapp.webhook_writer import StoreFailed
 
 KICK_INTERVAL_SECONDS = 0.25
@@ -35,10 +36,8 @@ def _kick_drain() -> None:
     if now - _last_kick < KICK_INTERVAL_SECONDS:
         return
     _last_kick = now
-    from whatsapp.tasks import webhook_events_drain_task
-
     try:
-        webhook_events_drain_task.delay()
+        enqueue(WEBHOOK_EVENTS_DRAIN)
     except Exception:  # Redis down: the event is stored; the beat sweep applies it later
         _last_kick = now
 

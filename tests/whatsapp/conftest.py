@@ -11,9 +11,9 @@ from twilio.request_validator import RequestValidator
 
 from templates_app.models import MessageTemplate, TemplateStatus
 from whatsapp import webhooks
-from whatsapp.accounts import accounts_changed
 from whatsapp.models import Conversation, WhatsAppSettings
 from whatsapp.providers import locmem
+from whatsapp.services.accounts import accounts_changed
 
 ACCOUNT_SID = "AC" + "1" * 32
 AUTH_TOKEN = "alpha-auth-token"

@@ -11,9 +11,9 @@ import pytest
 from django.db import connection
 
 from tests.whatsapp.conftest import ACCOUNT_SID, AUTH_TOKEN, SENDER, status_params
-from whatsapp import accounts
-from whatsapp.accounts import ACCOUNT_CACHE_SIZE, account_for
 from whatsapp.models import WebhookEvent, WhatsAppSettings
+from whatsapp.services import accounts
+from whatsapp.services.accounts import ACCOUNT_CACHE_SIZE, account_for
 
 ROOT = Path(__file__).resolve().parents[2]
 SID = "SM" + "c" * 32
@@ -95,7 +95,7 @@ def test_saving_the_settings_through_the_django_admin_invalidates_the_cache(
 _OTHER_PROCESS = """
 import sys, django
 django.setup()
-from whatsapp.accounts import account_for
+from whatsapp.services.accounts import account_for
 for line in sys.stdin:
     account = account_for(line.strip())
     print(account.auth_token if account else "-", flush=True)

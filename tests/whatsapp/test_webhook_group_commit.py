@@ -8,6 +8,7 @@ from django.db import OperationalError
 from tests.whatsapp.conftest import ACCOUNT_SID, status_params
 from whatsapp import services, webhook_writer
 from whatsapp.models import WebhookEvent
+from whatsapp.services import webhook_store
 from whatsapp.webhook_writer import GroupWriter, Pending
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -16,9 +17,9 @@ SID = "SM" + "a" * 32
 
 @pytest.fixture(autouse=True)
 def _fresh_writer():
-    webhook_writer.group_writer_stop()
+    webhook_store.group_writer_stop()
     yield
-    webhook_writer.group_writer_stop()
+    webhook_store.group_writer_stop()
 
 
 def row(company_id, sid, status="delivered"):
@@ -87,7 +88,7 @@ def test_webhook_answers_200_only_after_its_row_is_committed(post_webhook, wa, m
         assert release.wait(10)
         return real(rows)
 
-    monkeypatch.setattr(services, "webhook_events_store_many", slow)
+    monkeypatch.setattr(webhook_store, "webhook_events_store_many", slow)
     responses = []
     request = threading.Thread(
         target=lambda: responses.append(post_webhook("status", status_params(SID, "delivered")))
@@ -106,7 +107,7 @@ def test_webhook_answers_503_when_the_store_fails(post_webhook, wa, monkeypatch)
     def broken(rows):
         raise OperationalError("database is down")
 
-    monkeypatch.setattr(services, "webhook_events_store_many", broken)
+    monkeypatch.setattr(webhook_store, "webhook_events_store_many", broken)
     response = post_webhook("status", status_params(SID, "delivered"))
     assert response.status_code == 503
     assert WebhookEvent.objects.count() == 0
@@ -120,11 +121,11 @@ def test_webhook_answers_503_when_the_store_times_out(post_webhook, wa, monkeypa
         release.wait(10)
         return real(rows)
 
-    monkeypatch.setattr(services, "webhook_events_store_many", stuck)
+    monkeypatch.setattr(webhook_store, "webhook_events_store_many", stuck)
     monkeypatch.setattr(webhook_writer, "STORE_TIMEOUT_SECONDS", 0.2)
     assert post_webhook("status", status_params(SID, "delivered")).status_code == 503
     release.set()
-    webhook_writer.group_writer_stop()
+    webhook_store.group_writer_stop()
     # stored late: Twilio's retry is then a repeat, answered 200 without a second row
     assert WebhookEvent.objects.count() == 1
     assert post_webhook("status", status_params(SID, "delivered")).status_code == 200

@@ -58,7 +58,7 @@ def signed_status(company):
     WhatsAppSettings.objects.filter(company=company).update(
         enabled=True, twilio_account_sid="AC" + "e" * 32, twilio_auth_token=token
     )
-    from whatsapp.accounts import accounts_changed
+    from whatsapp.services.accounts import accounts_changed
 
     accounts_changed()
     params = {

@@ -35,11 +35,14 @@ class ConsoleBackend(ConsoleContentMixin, WhatsAppBackend):
         return SendResult(sid=sid, status="queued")
 
     def after_send(self, outbound: OutboundMessage, result: SendResult) -> None:
-        from whatsapp.tasks import console_post_status_task
+        from whatsapp.services.queue import CONSOLE_POST_STATUS, enqueue
 
         eager = getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False)
         for step, status in enumerate(PLAYED_STATUSES, start=1):
-            console_post_status_task.apply_async(
-                args=[self.credentials.company_id, result.sid, status],
+            enqueue(
+                CONSOLE_POST_STATUS,
+                self.credentials.company_id,
+                result.sid,
+                status,
                 countdown=0 if eager else step * STEP_SECONDS,
             )

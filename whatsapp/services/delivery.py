@@ -1,0 +1,276 @@
+"""Sending, the worker side: claim a queued message, send it through the provider, record
+failures and what their error codes ask for (SPEC §6)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings as django_settings
+from django.db import connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from gymsales.models import (
+    NoteKind,
+)
+from gymsales.services import note_create
+from gymsales.tenancy import all_companies, company_scope
+from whatsapp import errors as wa_errors
+from whatsapp import rules
+from whatsapp.models import (
+    Conversation,
+    Direction,
+    Message,
+    MessageStatus,
+    WhatsAppSettings,
+)
+from whatsapp.providers import (
+    Credentials,
+    OutboundMessage,
+    ProviderError,
+    get_backend,
+)
+from whatsapp.services.sending import message_enqueue
+
+logger = logging.getLogger(__name__)
+
+STATUS_CALLBACK_PATH = "/webhooks/twilio/whatsapp/status"
+MAX_TRANSIENT_ATTEMPTS = 5
+HOLD_AFTER_RATE_LIMIT = timedelta(hours=24)
+
+
+# --- Sending: the worker side -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DeliverOutcome:
+    """What the task should do next: nothing (`retry_in` None) or run again after `retry_in` s."""
+
+    state: str  # sent | held | throttled | retrying | failed | skipped
+    retry_in: float | None = None
+
+
+@dataclass(frozen=True)
+class _Claimed:
+    """A message claimed for sending (queued → sending) with what the send needs."""
+
+    pk: int
+    company_id: int
+    to_number: str
+    body: str
+    content_variables: dict
+    template_edited: bool
+    send_attempts: int
+    content_sid: str  # the template's, "" without one
+    enabled: bool
+    suspended_reason: str
+    sends_held_until: datetime | None
+    max_messages_per_second: int
+    account_sid: str
+    auth_token: str
+    sender_number: str
+    messaging_service_sid: str
+
+
+def _claim_sql() -> str:
+    message = Message._meta.db_table
+    wa = WhatsAppSettings._meta.db_table
+    template = Message._meta.get_field("template").related_model._meta.db_table
+    return (
+        f"UPDATE {message} m SET status = %s, send_attempts = m.send_attempts + 1,"  # noqa: S608 (table names only)
+        " updated_at = %s"
+        f" FROM {wa} s WHERE m.id = %s AND m.status = %s AND s.company_id = m.company_id"
+        " RETURNING m.id, m.company_id, m.to_number, m.body, m.content_variables,"
+        " m.template_edited, m.send_attempts,"
+        f" COALESCE((SELECT t.content_sid FROM {template} t WHERE t.id = m.template_id), ''),"
+        " s.enabled, s.suspended_reason, s.sends_held_until, s.max_messages_per_second,"
+        " s.twilio_account_sid, s.twilio_auth_token, s.sender_number, s.messaging_service_sid"
+    )
+
+
+_CLAIM_SQL: str | None = None
+
+
+def _claim(message_id: int, now: datetime) -> _Claimed | None:
+    """Claim a queued message (conditional UPDATE: only one task ever gets it) and read, in the
+    same statement, the message, its template's content_sid and the company's settings.
+    """
+    global _CLAIM_SQL
+    if _CLAIM_SQL is None:
+        _CLAIM_SQL = _claim_sql()
+    with connection.cursor() as cursor:
+        cursor.execute(_CLAIM_SQL, [MessageStatus.SENDING, now, message_id, MessageStatus.QUEUED])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    values = list(row)
+    if isinstance(values[4], str):  # jsonb comes back as text without a registered loader
+        import json
+
+        values[4] = json.loads(values[4])
+    return _Claimed(*values)
+
+
+def _release(message_id: int, now: datetime) -> None:
+    """Undo a claim that did not send (held, throttled): back to queued, the attempt not counted."""
+    Message.objects.filter(pk=message_id, status=MessageStatus.SENDING).update(
+        status=MessageStatus.QUEUED, send_attempts=F("send_attempts") - 1, updated_at=now
+    )
+
+
+def message_deliver(*, message_id: int) -> DeliverOutcome:
+    """Send one queued message, at most once. Idempotent: a duplicate or retried task finds the
+    message already claimed and does nothing. No transaction is open during the provider call.
+
+    Two statements on the happy path: claim-and-read (a conditional UPDATE queued → sending
+    RETURNING the message, its template's content_sid and the company's settings), then store
+    the SID. A claim that may not send now (disabled, held, throttled) is settled or undone.
+    """
+    now = timezone.now()
+    with all_companies():
+        claimed = _claim(message_id, now)
+    if claimed is None:
+        return DeliverOutcome("skipped")
+    company_id = claimed.company_id
+    with company_scope(company_id):
+        if not claimed.enabled or claimed.suspended_reason:
+            Message.objects.filter(pk=message_id, status=MessageStatus.SENDING).update(
+                status=MessageStatus.NOT_SENT,
+                error_message="WhatsApp is disabled for this company.",
+                updated_at=now,
+            )
+            return DeliverOutcome("failed")
+        if claimed.sends_held_until and claimed.sends_held_until > now:
+            _release(message_id, now)
+            wait = (claimed.sends_held_until - now).total_seconds() + 1
+            return DeliverOutcome("held", retry_in=wait)
+        from whatsapp.throttle import send_slot_wait
+
+        wait = send_slot_wait(company_id=company_id, per_second=claimed.max_messages_per_second)
+        if wait > 0:
+            _release(message_id, now)
+            return DeliverOutcome("throttled", retry_in=wait)
+        content = bool(claimed.content_sid and not claimed.template_edited)
+        outbound = OutboundMessage(
+            message_id=claimed.pk,
+            to=claimed.to_number,
+            body="" if content else claimed.body,
+            content_sid=claimed.content_sid if content else "",
+            content_variables=claimed.content_variables if content else {},
+            status_callback=django_settings.PUBLIC_BASE_URL + STATUS_CALLBACK_PATH,
+        )
+        backend = get_backend(
+            credentials=Credentials(
+                company_id=company_id,
+                account_sid=claimed.account_sid,
+                auth_token=claimed.auth_token,
+                sender_number=claimed.sender_number,
+                messaging_service_sid=claimed.messaging_service_sid,
+            )
+        )
+        try:
+            result = backend.send(outbound)
+        except ProviderError as exc:
+            message = Message(
+                pk=message_id, company_id=company_id, send_attempts=claimed.send_attempts
+            )
+            return _delivery_failed(message=message, exc=exc)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {Message._meta.db_table} SET sid = %s, updated_at = %s WHERE id = %s",  # noqa: S608 (table name only)
+                [result.sid, timezone.now(), message_id],
+            )
+        backend.after_send(outbound, result)
+        return DeliverOutcome("sent")
+
+
+def _delivery_failed(*, message: Message, exc: ProviderError) -> DeliverOutcome:
+    if exc.transient and message.send_attempts < MAX_TRANSIENT_ATTEMPTS:
+        # Not sent (Twilio refused or we never reached it): back in the queue, retried with backoff.
+        Message.objects.filter(pk=message.pk, status=MessageStatus.SENDING).update(
+            status=MessageStatus.QUEUED, updated_at=timezone.now()
+        )
+        backoff = min(5 * 2 ** (message.send_attempts - 1), 300)
+        logger.info("message %s: transient error %s, retry in %ss", message.pk, exc, backoff)
+        return DeliverOutcome("retrying", retry_in=backoff)
+    message_failure_record(
+        message=message, code=exc.code, error_message=str(exc), status=MessageStatus.FAILED
+    )
+    return DeliverOutcome("failed")
+
+
+def message_failure_record(
+    *, message: Message, code: str, error_message: str, status: str = MessageStatus.FAILED
+) -> bool:
+    """A failed/undelivered message: final status, a whatsapp_error note (person history and
+    newsfeed), and what its error code asks for (SPEC §6). Returns False if already final.
+    """
+    code = str(code or "")
+    now = timezone.now()
+    with transaction.atomic():
+        locked = Message.objects.select_for_update().get(pk=message.pk)
+        if not rules.status_moves_forward(current=locked.status, new=status):
+            return False
+        locked.status = status
+        locked.error_code = code
+        locked.error_message = error_message or ""
+        locked.limited_by_meta = code == wa_errors.LIMITED_BY_META
+        locked.save(
+            update_fields=["status", "error_code", "error_message", "limited_by_meta", "updated_at"]
+        )
+        person = locked.person
+        note_create(
+            person=person,
+            company=person.company,
+            kind=NoteKind.WHATSAPP_ERROR,
+            text=wa_errors.error_note_text(
+                code=code,
+                first_name=person.first_name,
+                last_name=person.last_name,
+                twilio_message=error_message,
+            ),
+            message=locked,
+        )
+        _apply_error_effects(message=locked, code=code, now=now)
+    return True
+
+
+def _apply_error_effects(*, message: Message, code: str, now: datetime) -> None:
+    if code in wa_errors.RETRY_ONCE_AFTER_SECONDS and message.retry_of_id is None:
+        retry = Message.objects.create(
+            company_id=message.company_id,
+            person_id=message.person_id,
+            direction=Direction.OUTBOUND,
+            body=message.body,
+            template_id=message.template_id,
+            content_variables=message.content_variables,
+            status=MessageStatus.QUEUED,
+            sent_by_id=message.sent_by_id,
+            sale_type_id=message.sale_type_id,
+            to_number=message.to_number,
+            from_number=message.from_number,
+            origin=message.origin,
+            business_initiated=message.business_initiated,
+            template_edited=message.template_edited,
+            retry_of=message,
+        )
+        message_enqueue(message_id=retry.pk, countdown=wa_errors.RETRY_ONCE_AFTER_SECONDS[code])
+    elif code == wa_errors.HOLD_COMPANY_SENDS:
+        WhatsAppSettings.objects.filter(company_id=message.company_id).update(
+            sends_held_until=now + HOLD_AFTER_RATE_LIMIT
+        )
+    elif code == wa_errors.SUSPEND_COMPANY:
+        WhatsAppSettings.objects.filter(company_id=message.company_id).update(
+            enabled=False,
+            suspended_at=now,
+            suspended_reason=(
+                "Twilio error 63020 (Business Manager account error): WhatsApp was suspended "
+                "until a platform admin re-enables it."
+            ),
+        )
+    elif code == wa_errors.SESSION_CLOSED:
+        Conversation.objects.filter(
+            company_id=message.company_id, person_id=message.person_id, session_expires_at__gt=now
+        ).update(session_expires_at=now)

@@ -1,0 +1,184 @@
+"""Sending, the request side: check SPEC §3's rules, record the message, enqueue its delivery."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from gymsales.errors import DomainError, FieldErrors
+from gymsales.models import (
+    ConsentChannel,
+    ConsentSource,
+    NoteKind,
+    Person,
+    SaleType,
+    User,
+)
+from gymsales.services import note_create, person_set_opt_out
+from whatsapp import rules, selectors
+from whatsapp.models import (
+    Direction,
+    Message,
+    MessageStatus,
+    WhatsAppSettings,
+)
+from whatsapp.services.queue import MESSAGE_DELIVER, enqueue
+
+SALE_TYPE_NAMES = {"membership": "Membership", "secondary": "Secondary Sales"}
+
+
+# --- Sending: the request side ----------------------------------------------------------------
+
+
+def _sale_type(sale_type) -> SaleType | None:
+    if sale_type is None or isinstance(sale_type, SaleType):
+        return sale_type
+    key = str(sale_type)
+    if key not in SALE_TYPE_NAMES:
+        found = SaleType.objects.filter(key=key).first()
+        if found is None:
+            raise FieldErrors({"sale_type": ["Must be membership or secondary."]})
+        return found
+    return SaleType.objects.get_or_create(key=key, defaults={"name": SALE_TYPE_NAMES[key]})[0]
+
+
+def message_send(
+    *,
+    person: Person,
+    user: User | None,
+    body: str | None = None,
+    template=None,
+    variables: dict | None = None,
+    sale_type=None,
+    origin: str = "direct",
+    automation_run=None,
+) -> Message:
+    """Check every rule of SPEC §3 (whatsapp.rules); record Message(queued) + a whatsapp_sent note
+    and enqueue the send on commit. Raises DomainError with the rule's code; refusals write nothing.
+
+    With a template, `body` (if given) is the text as edited by staff: differing from the rendered
+    template makes it an edited template, sent as free text (inside a session only).
+    """
+    company = person.company
+    settings = selectors.whatsapp_settings_for(company=company)
+    now = timezone.now()
+    sale_type = _sale_type(sale_type)
+    rendered = None
+    edited = False
+    if template is not None:
+        if template.company_id != company.pk:
+            raise DomainError("No such template.", code="template_not_found", field="template_id")
+        if template.is_sendable:
+            from templates_app.rendering import template_render
+
+            rendered = template_render(template=template, person=person, variables=variables)
+        text = rendered.text if rendered else template.body
+        if body is not None and body.strip() and rendered is not None:
+            edited = body.strip() != rendered.text.strip()
+            text = body if edited else rendered.text
+    else:
+        text = body or ""
+    active = rules.session_is_active(
+        expires_at=selectors.session_expires_at(person=person), now=now
+    )
+    is_template = template is not None
+    facts_kwargs: dict[str, Any] = {}
+    if is_template and template.category == "marketing":
+        facts_kwargs["marketing_since_reply"] = selectors.marketing_sent_since_reply(
+            person=person, now=now
+        )
+    business_initiated = rules.is_business_initiated(is_template=is_template, session_active=active)
+    facts = rules.SendFacts(
+        whatsapp_usable=settings.is_usable,
+        opted_out=person.whatsapp_opted_out,
+        has_mobile=bool(person.phone_mobile),
+        is_template=is_template,
+        template_sendable=bool(template is not None and template.is_sendable),
+        template_marketing=bool(template is not None and template.category == "marketing"),
+        edited=edited,
+        text_length=len(text),
+        session_active=active,
+        messaging_limit=settings.messaging_limit,
+        **facts_kwargs,
+    )
+    refusal = rules.send_refusal(facts)
+    if refusal is not None:
+        raise DomainError(refusal.message, code=refusal.code)
+    with transaction.atomic():
+        if business_initiated and settings.messaging_limit is not None:
+            _check_messaging_limit(settings=settings, person=person, facts=facts, now=now)
+        message = Message.objects.create(
+            company=company,
+            person=person,
+            direction=Direction.OUTBOUND,
+            body=text,
+            template=template,
+            content_variables=(rendered.content_variables if rendered and not edited else {}),
+            status=MessageStatus.QUEUED,
+            sent_by=user,
+            sale_type=sale_type,
+            to_number=person.phone_mobile,
+            from_number=settings.sender_number,
+            origin=origin,
+            business_initiated=business_initiated,
+            template_edited=edited,
+            created_at=now,
+        )
+        note_create(
+            person=person,
+            company=company,
+            kind=NoteKind.WHATSAPP_SENT,
+            text=f"WhatsApp sent to {person.full_name}: {text}",
+            user=user,
+            message=message,
+            created_at=now,
+        )
+        message_enqueue(message_id=message.pk)
+    return message
+
+
+def _check_messaging_limit(
+    *, settings: WhatsAppSettings, person: Person, facts: rules.SendFacts, now: datetime
+) -> None:
+    """The unique-people limit, counted and then used under a lock on the company's settings row.
+
+    Counting then inserting is a race: two sends to two new people at the limit would both pass.
+    Locking serialises only business-initiated sends of this company, and only while it counts.
+    """
+    WhatsAppSettings.objects.select_for_update().filter(pk=settings.pk).values_list("pk").first()
+    reached = selectors.people_reached_24h(company=person.company, now=now)
+    already = reached.filter(person_id=person.pk).exists()
+    counted = replace(
+        facts,
+        person_already_reached=already,
+        people_reached_24h=0 if already else reached.count(),
+    )
+    refusal = rules.send_refusal(counted)
+    if refusal is not None:
+        raise DomainError(refusal.message, code=refusal.code)
+
+
+def message_enqueue(*, message_id: int, countdown: float = 0) -> None:
+    """Send the message from a worker once the current transaction commits."""
+    transaction.on_commit(lambda: enqueue(MESSAGE_DELIVER, message_id, countdown=countdown))
+
+
+def person_whatsapp_opt_out(*, person: Person, user: User | None) -> None:
+    """Staff opt-out from the Client Profile (ConsentRecord + opt_out Note).
+
+    Opting back in is only possible through peopleUpdate. Refused while WhatsApp is disabled.
+    """
+    settings = selectors.whatsapp_settings_for(company=person.company)
+    if not settings.is_usable:
+        raise DomainError("WhatsApp is not enabled for this company.", code="whatsapp_disabled")
+    person_set_opt_out(
+        person=person,
+        channel=ConsentChannel.WHATSAPP,
+        opted_out=True,
+        source=ConsentSource.APP,
+        user=user,
+    )
