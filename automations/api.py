@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from automations import selectors, services
 from automations.models import AutomatedItem, AutomationKind, AutomationRun, TriggerEvent
 from gymsales.api.base import CompanyAPIView, IsCompanyAdminOrReadOnly, created
+from gymsales.api.fields import ModelSerializer
 from gymsales.errors import DomainError, FieldErrors
 from gymsales.models import PersonStatus, SaleTypeKey
 
@@ -64,7 +65,7 @@ class AutomatedItemInputSerializer(serializers.Serializer):
         return {**data, **trigger, **filters}
 
 
-class AutomatedItemOutputSerializer(serializers.ModelSerializer):
+class AutomatedItemOutputSerializer(ModelSerializer):
     trigger = serializers.SerializerMethodField()
     filters = serializers.SerializerMethodField()
     template_id = serializers.IntegerField(allow_null=True)
@@ -103,7 +104,7 @@ class AutomatedItemOutputSerializer(serializers.ModelSerializer):
         }
 
 
-class AutomationRunSerializer(serializers.ModelSerializer):
+class AutomationRunSerializer(ModelSerializer):
     person_id = serializers.IntegerField()
     person_name = serializers.CharField(source="person.full_name")
     message_id = serializers.IntegerField(allow_null=True)

@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404
 
 from automations.models import AutomatedItem, AutomationRun
 from gymsales.models import Company
+from gymsales.parsing import parse_id
 
 
 def automated_items_list(*, company: Company) -> QuerySet[AutomatedItem]:
@@ -63,7 +64,8 @@ def template_description_for_company(*, company: Company, template_id) -> str | 
     """The read-only description shown beside the picker: an approved template's body."""
     from templates_app.selectors import templates_sendable
 
-    if not str(template_id or "").isdigit():
+    pk = parse_id(template_id)
+    if pk is None:
         return None
-    template = templates_sendable(company=company).filter(pk=int(template_id)).first()
+    template = templates_sendable(company=company).filter(pk=pk).first()
     return template.body if template else None

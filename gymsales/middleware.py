@@ -2,10 +2,10 @@ from django.http import Http404
 from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
+from gymsales.parsing import MAX_ID
 from gymsales.tenancy import company_scope
 
 OVERRIDABLE_METHODS = {"PUT", "PATCH", "DELETE"}
-MAX_ID = 2**63 - 1  # PostgreSQL bigint
 
 
 class MethodOverrideMiddleware:

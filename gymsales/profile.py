@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from gymsales.errors import DomainError
 from gymsales.models import Person, SaleType
+from gymsales.parsing import parse_id
 from templates_app.rendering import template_render
 from templates_app.selectors import templates_sendable
 from whatsapp import page_data
@@ -100,9 +101,9 @@ def dialog_context(
             preview_error = error.message
     sale_types = list(SaleType.objects.order_by("id"))
     reply_to = None
-    if _int(reply_to_id):
+    if parse_id(reply_to_id):
         reply_to = Message.objects.filter(
-            company=company, person=person, pk=_int(reply_to_id)
+            company=company, person=person, pk=parse_id(reply_to_id)
         ).first()
     return {
         "reply_to": reply_to,
@@ -117,18 +118,11 @@ def dialog_context(
         "body": body if body is not None else (body_text if active else preview),
         "body_editable": active,
         "sale_types": sale_types,
-        "sale_type_id": _int(sale_type_id) or (sale_types[0].pk if sale_types else None),
+        "sale_type_id": parse_id(sale_type_id) or (sale_types[0].pk if sale_types else None),
         "max_body": MAX_BODY,
     }
 
 
 def _chosen(templates: QuerySet, template_id):
-    pk = _int(template_id)
+    pk = parse_id(template_id)
     return templates.filter(pk=pk).first() if pk else None
-
-
-def _int(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None

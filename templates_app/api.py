@@ -9,6 +9,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from gymsales.api.base import CompanyAPIView, IsCompanyAdminOrReadOnly
+from gymsales.api.fields import ModelSerializer
 from templates_app import selectors, services
 from templates_app.models import MessageTemplate, TemplateCategory, TemplateStatus
 
@@ -42,7 +43,7 @@ class TemplateInputSerializer(serializers.Serializer):
     is_recontact = serializers.BooleanField(required=False)
 
 
-class TemplateOutputSerializer(serializers.ModelSerializer):
+class TemplateOutputSerializer(ModelSerializer):
     category = serializers.ChoiceField(choices=TemplateCategory.choices)
     status = serializers.ChoiceField(choices=TemplateStatus.choices)
     header = serializers.JSONField(allow_null=True)

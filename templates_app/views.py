@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from gymsales.errors import DomainError, FieldErrors
 from gymsales.pages import company_admin_required
+from gymsales.parsing import parse_id
 from gymsales.selectors import people_search, person_get_for_company
 from templates_app import forms, selectors, services
 from templates_app.models import MessageTemplate, TemplateCategory, TemplateStatus
@@ -139,15 +140,15 @@ def template_validate(request):
     """htmx: the field errors and the preview for what is typed so far (nothing is saved)."""
     company = request.user.company
     template = None
-    if request.POST.get("template_id", "").isdigit():
-        template = selectors.template_get_for_company(
-            company=company, pk=request.POST["template_id"]
-        )
+    template_id = parse_id(request.POST.get("template_id"))
+    if template_id:
+        template = selectors.template_get_for_company(company=company, pk=template_id)
     data = forms.template_data_from_form(request.POST)
     errors = services.template_validate(company=company, data=data, template=template)
     person = None
-    if request.POST.get("preview_person", "").isdigit():
-        person = person_get_for_company(company=company, pk=request.POST["preview_person"])
+    preview_person_id = parse_id(request.POST.get("preview_person"))
+    if preview_person_id:
+        person = person_get_for_company(company=company, pk=preview_person_id)
     numbers = forms.form_variable_numbers(request.POST)
     context = {
         "error_list": [(field, errors.get(field, [])) for field in FIELDS],

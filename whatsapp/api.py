@@ -9,6 +9,7 @@ from rest_framework.response import Response
 
 from gymsales import selectors as crm_selectors
 from gymsales.api.base import CompanyAPIView
+from gymsales.api.fields import DateTimeField, ModelSerializer
 from gymsales.errors import DomainError
 from gymsales.models import Note, NoteKind, SaleTypeKey
 from templates_app.selectors import template_get_for_company
@@ -16,7 +17,7 @@ from whatsapp import selectors, services
 from whatsapp.models import Message
 
 
-class MessageSerializer(serializers.ModelSerializer):
+class MessageSerializer(ModelSerializer):
     template_id = serializers.IntegerField(allow_null=True)
     sent_by_id = serializers.IntegerField(allow_null=True)
     error_code = serializers.SerializerMethodField()
@@ -68,7 +69,7 @@ class SendSerializer(serializers.Serializer):
         return attrs
 
 
-class NoteSerializer(serializers.ModelSerializer):
+class NoteSerializer(ModelSerializer):
     message_id = serializers.IntegerField(allow_null=True)
     person_id = serializers.IntegerField(allow_null=True)
     club_id = serializers.IntegerField(allow_null=True)
@@ -81,7 +82,7 @@ class NoteSerializer(serializers.ModelSerializer):
 class NoteFilters(serializers.Serializer):
     kind = serializers.ChoiceField(choices=NoteKind.choices, required=False)
     club_id = serializers.IntegerField(min_value=1, required=False)
-    since = serializers.DateTimeField(required=False)
+    since = DateTimeField(required=False)
 
 
 class PersonMessagesView(CompanyAPIView):

@@ -6,8 +6,6 @@ live in whatsapp.services. Every page also works as a plain form post without Ja
 
 from __future__ import annotations
 
-from datetime import date
-
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpResponse
@@ -18,6 +16,7 @@ from gymsales import selectors
 from gymsales.errors import DomainError
 from gymsales.models import Club, NoteKind
 from gymsales.pages import company_staff_required
+from gymsales.parsing import parse_date, parse_id
 from gymsales.profile import dialog_context, history_context, whatsapp_state
 from whatsapp import page_data, services
 from whatsapp.selectors import whatsapp_counts_by_sale_type
@@ -140,11 +139,11 @@ def whatsapp_opt_out(request, person_id: int):
 def newsfeed(request):
     company = request.user.company
     clubs = list(Club.objects.filter(company=company).order_by("name"))
-    club_id = _int(request.GET.get("club"))
+    club_id = parse_id(request.GET.get("club"))
     club_id = club_id if any(c.pk == club_id for c in clubs) else None
     kind = request.GET.get("kind", "")
     kind = kind if kind in NoteKind.values else ""
-    date_from, date_to = _date(request.GET.get("from")), _date(request.GET.get("to"))
+    date_from, date_to = parse_date(request.GET.get("from")), parse_date(request.GET.get("to"))
     notes = page_data.newsfeed_notes(
         company=company, club_id=club_id, kind=kind, date_from=date_from, date_to=date_to
     )
@@ -166,17 +165,3 @@ def newsfeed(request):
     }
     template = "whatsapp/_newsfeed_results.html" if request.htmx else "whatsapp/newsfeed.html"
     return render(request, template, context)
-
-
-def _int(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def _date(value) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None

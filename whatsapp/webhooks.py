@@ -79,7 +79,8 @@ def _receive(request, kind: str):
         return HttpResponseNotAllowed(["POST"])
     params = _form(request)
     signature = request.META.get("HTTP_X_TWILIO_SIGNATURE", "")
-    if not signature:
+    # A signature is base64 (ASCII): anything else is refused before it meets an HMAC comparison.
+    if not signature or not signature.isascii():
         return HttpResponseForbidden()
     account = account_for(params.get("AccountSid", ""))  # None unless `AC` + 32 hex and ours
     if account is None:

@@ -10,6 +10,7 @@ from rest_framework.response import Response
 
 from gymsales import selectors, services
 from gymsales.api.base import CompanyAPIView, created
+from gymsales.api.fields import DateTimeField, ModelSerializer
 from gymsales.models import Appointment, Sale, SaleTypeKey
 
 
@@ -18,10 +19,10 @@ class SaleInputSerializer(serializers.Serializer):
     amount = serializers.DecimalField(
         max_digits=12, decimal_places=2, min_value=Decimal("0"), required=False
     )
-    won_at = serializers.DateTimeField(required=False, allow_null=True)
+    won_at = DateTimeField(required=False, allow_null=True)
 
 
-class SaleSerializer(serializers.ModelSerializer):
+class SaleSerializer(ModelSerializer):
     person_id = serializers.IntegerField()
     sale_type = serializers.CharField(source="sale_type.key")
     amount = serializers.DecimalField(max_digits=12, decimal_places=2, coerce_to_string=False)
@@ -32,12 +33,12 @@ class SaleSerializer(serializers.ModelSerializer):
 
 
 class AppointmentInputSerializer(serializers.Serializer):
-    starts_at = serializers.DateTimeField()
-    booked_at = serializers.DateTimeField(required=False, allow_null=True)
+    starts_at = DateTimeField()
+    booked_at = DateTimeField(required=False, allow_null=True)
     kind = serializers.CharField(max_length=64, required=False, allow_blank=True, allow_null=True)
 
 
-class AppointmentSerializer(serializers.ModelSerializer):
+class AppointmentSerializer(ModelSerializer):
     person_id = serializers.IntegerField()
 
     class Meta:

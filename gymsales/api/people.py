@@ -8,6 +8,7 @@ from rest_framework.response import Response
 
 from gymsales import selectors, services
 from gymsales.api.base import CompanyAPIView
+from gymsales.api.fields import DateTimeField, ModelSerializer
 from gymsales.models import Person, PersonStatus
 from gymsales.phones import InvalidPhoneNumber, to_e164
 from whatsapp.selectors import whatsapp_summaries
@@ -65,12 +66,12 @@ class PersonInputSerializer(serializers.Serializer):
 class PersonWhatsAppSerializer(serializers.Serializer):
     available = serializers.BooleanField()
     session_active = serializers.BooleanField()
-    session_expires_at = serializers.DateTimeField(allow_null=True)
+    session_expires_at = DateTimeField(allow_null=True)
     sent_count = serializers.IntegerField()
     received_count = serializers.IntegerField()
 
 
-class PersonOutputSerializer(serializers.ModelSerializer):
+class PersonOutputSerializer(ModelSerializer):
     club_id = serializers.IntegerField()
     owner_id = serializers.IntegerField(allow_null=True)
     whatsapp = serializers.SerializerMethodField()
@@ -122,7 +123,7 @@ class PeopleCollectionFilters(serializers.Serializer):
     phone_mobile = PhoneField()
     club_id = serializers.IntegerField(required=False, min_value=1)
     status = serializers.ChoiceField(choices=PersonStatus.choices, required=False)
-    updated_since = serializers.DateTimeField(required=False)
+    updated_since = DateTimeField(required=False)
 
 
 class PeopleSearchFilters(serializers.Serializer):

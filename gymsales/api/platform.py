@@ -12,6 +12,7 @@ from rest_framework.response import Response
 
 from gymsales import selectors, services
 from gymsales.api.base import PlatformAPIView, created
+from gymsales.api.fields import ModelSerializer
 from gymsales.models import Club, Company, Role, User
 from gymsales.phones import is_valid_country
 from whatsapp import services as whatsapp_services
@@ -19,7 +20,7 @@ from whatsapp.models import MessagingLimit, WhatsAppSettings
 from whatsapp.selectors import whatsapp_settings_for
 
 
-class CompanySerializer(serializers.ModelSerializer):
+class CompanySerializer(ModelSerializer):
     whatsapp_enabled = serializers.SerializerMethodField()
 
     class Meta:
@@ -48,14 +49,14 @@ class CompanyInputSerializer(serializers.Serializer):
         return value.upper()
 
 
-class ClubSerializer(serializers.ModelSerializer):
+class ClubSerializer(ModelSerializer):
     class Meta:
         model = Club
         fields = ["id", "name"]
         extra_kwargs = {"name": {"max_length": 200}}
 
 
-class UserOutputSerializer(serializers.ModelSerializer):
+class UserOutputSerializer(ModelSerializer):
     club_id = serializers.IntegerField(allow_null=True)
     company_id = serializers.IntegerField(allow_null=True)
 
@@ -83,7 +84,7 @@ class UserInputSerializer(serializers.Serializer):
         return value
 
 
-class WhatsAppSettingsSerializer(serializers.ModelSerializer):
+class WhatsAppSettingsSerializer(ModelSerializer):
     twilio_auth_token_set = serializers.SerializerMethodField()
 
     class Meta:
