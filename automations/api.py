@@ -1,4 +1,4 @@
-"""Automated Items API (API.md "Automated Items"): staff read, company admins write."""
+"""Automated Items API (API.md "Automated Items"): company admins only, reads included."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from rest_framework.response import Response
 
 from automations import selectors, services
 from automations.models import AutomatedItem, AutomationKind, AutomationRun, TriggerEvent
-from gymsales.api.base import CompanyAPIView, IsCompanyAdminOrReadOnly, created
+from gymsales.api.base import CompanyAPIView, IsCompanyAdmin, created
 from gymsales.api.fields import ModelSerializer
 from gymsales.errors import DomainError, FieldErrors
 from gymsales.models import PersonStatus, SaleTypeKey
@@ -150,7 +150,7 @@ def _nested_errors(call):
 
 
 class _ItemsAPIView(CompanyAPIView):
-    permission_classes = [IsCompanyAdminOrReadOnly]
+    permission_classes = [IsCompanyAdmin]
     serializer_class = AutomatedItemOutputSerializer
 
 

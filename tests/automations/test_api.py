@@ -155,13 +155,14 @@ def test_delete_removes_item(api, admin_user, welcome_item):
     assert not AutomatedItem.objects.exists()
 
 
-def test_staff_may_read_but_only_admins_write(
+def test_only_company_admins_may_read_or_write(
     api, sales_user, manager_user, welcome_item, approved_template
 ):
     for user in (sales_user, manager_user):
         client = api(user)
-        assert client.get(URL).status_code == 200
-        assert client.get(f"{URL}/{welcome_item.pk}/runs").status_code == 200
+        assert client.get(URL).status_code == 403
+        assert client.get(f"{URL}/{welcome_item.pk}").status_code == 403
+        assert client.get(f"{URL}/{welcome_item.pk}/runs").status_code == 403
         assert client.post(URL, payload(approved_template), format="json").status_code == 403
         assert (
             client.patch(f"{URL}/{welcome_item.pk}", {"name": "X"}, format="json").status_code
@@ -169,6 +170,7 @@ def test_staff_may_read_but_only_admins_write(
         )
         assert client.delete(f"{URL}/{welcome_item.pk}").status_code == 403
     assert AutomatedItem.objects.get().name == "Welcome new leads"
+    assert AutomatedItem.objects.count() == 1
     assert api(None).get(URL).status_code == 401
 
 
