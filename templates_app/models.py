@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.db.models.functions import Lower
 
 from gymsales.models import Company
 from gymsales.tenancy import tenant_manager
@@ -22,6 +23,9 @@ class TemplateStatus(models.TextChoices):
     REJECTED = "rejected", "Rejected"
     PAUSED = "paused", "Paused"
     DISABLED = "disabled", "Disabled"
+
+
+NAME_TAKEN = "Another template already has this name."
 
 
 class MessageTemplate(models.Model):
@@ -54,7 +58,12 @@ class MessageTemplate(models.Model):
     class Meta:
         ordering = ["name", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["company", "name"], name="template_name_unique")
+            models.UniqueConstraint(
+                "company",
+                Lower("name"),
+                name="template_name_ci_unique",
+                violation_error_message=NAME_TAKEN,
+            )
         ]
         indexes = [models.Index(fields=["company", "status"])]
 

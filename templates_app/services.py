@@ -17,7 +17,7 @@ from django.utils import timezone
 from gymsales.errors import DomainError, FieldErrors
 from gymsales.models import Company
 from templates_app import meta_limits
-from templates_app.models import MessageTemplate, TemplateStatus
+from templates_app.models import NAME_TAKEN, MessageTemplate, TemplateStatus
 from templates_app.rules import template_errors
 from whatsapp.providers import Credentials, ProviderError, WhatsAppBackend, get_backend
 
@@ -86,7 +86,7 @@ def template_validate(
     errors = template_errors(merged)
     name = merged.get("name")
     if "name" not in errors and _name_taken(company=company, name=name, template=template):
-        errors["name"] = ["Another template already has this name."]
+        errors["name"] = [NAME_TAKEN]
     return errors
 
 
@@ -113,7 +113,7 @@ def _save(template: MessageTemplate) -> MessageTemplate:
         with transaction.atomic():
             template.save()
     except IntegrityError:
-        raise FieldErrors({"name": ["Another template already has this name."]}) from None
+        raise FieldErrors({"name": [NAME_TAKEN]}) from None
     return template
 
 

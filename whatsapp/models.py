@@ -18,6 +18,9 @@ class MessagingLimit(models.IntegerChoices):
     TIER_100K = 100000, "100,000"
 
 
+SENDER_TAKEN = "Another company already uses this sender number."
+
+
 class WhatsAppSettings(models.Model):
     """A company's WhatsApp switch and Twilio sender. Disabled by default."""
 
@@ -46,6 +49,15 @@ class WhatsAppSettings(models.Model):
     class Meta:
         verbose_name = "WhatsApp settings"
         verbose_name_plural = "WhatsApp settings"
+        constraints = [
+            # Inbound messages are routed by their To number: one sender, one company.
+            models.UniqueConstraint(
+                fields=["sender_number"],
+                condition=~models.Q(sender_number=""),
+                name="whatsapp_sender_number_unique",
+                violation_error_message=SENDER_TAKEN,
+            )
+        ]
 
     def __str__(self) -> str:
         return f"WhatsApp for {self.company}"

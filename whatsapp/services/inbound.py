@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from django.db import IntegrityError
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from gymsales.errors import FieldErrors
@@ -62,11 +62,9 @@ def inbound_record(*, params: dict, received_at: datetime | None = None) -> Mess
             phone = to_e164(_e164(params.get("From", "")), default_country=company.default_country)
         except InvalidPhoneNumber:
             phone = _e164(params.get("From", ""))
-        person = Person.objects.filter(company=company, phone_mobile=phone).order_by("id").first()
+        person = _person_for_inbound(company=company, phone=phone, params=params)
         if person is None:
-            person = _lead_from_whatsapp(company=company, phone=phone, params=params)
-            if person is None:
-                return None
+            return None
         media = [
             {
                 "url": params.get(f"MediaUrl{i}", ""),
@@ -142,6 +140,24 @@ def _int(value) -> int:
         return max(0, min(int(value or 0), 10))
     except (TypeError, ValueError):
         return 0
+
+
+def _person_for_inbound(*, company: Company, phone: str, params: dict) -> Person | None:
+    """The person with this mobile, else a new lead. Two first messages from one number can be
+    applied at once (two workers draining): they serialise on (company, number) until the
+    transaction ends, so the second finds the lead the first made instead of making another.
+    """
+    people = Person.objects.filter(company=company, phone_mobile=phone).order_by("id")
+    person = people.first()
+    if person is not None:
+        return person
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
+                [f"inbound-lead:{company.pk}:{phone}"],
+            )
+        return people.first() or _lead_from_whatsapp(company=company, phone=phone, params=params)
 
 
 def _lead_from_whatsapp(*, company: Company, phone: str, params: dict) -> Person | None:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from gymsales.errors import FieldErrors
 from gymsales.models import (
     Company,
 )
 from whatsapp.models import (
+    SENDER_TAKEN,
     WhatsAppSettings,
 )
 from whatsapp.providers import (
@@ -23,19 +24,19 @@ def whatsapp_settings_update(*, company: Company, data: dict[str, Any]) -> Whats
 
     Re-enabling clears a suspension (error 63020). An omitted auth token keeps the stored one.
     """
-    sender = data.get("sender_number")
-    if sender and (
-        WhatsAppSettings.objects.filter(sender_number=sender).exclude(company=company).exists()
-    ):
-        raise FieldErrors({"sender_number": ["Another company already uses this sender number."]})
-    with transaction.atomic():
-        settings, _ = WhatsAppSettings.objects.select_for_update().get_or_create(company=company)
-        for field, value in data.items():
-            setattr(settings, field, value)
-        if data.get("enabled") is True:
-            settings.suspended_reason = ""
-            settings.suspended_at = None
-        settings.save()  # invalidates every process's account cache (whatsapp.apps)
+    try:
+        with transaction.atomic():
+            settings, _ = WhatsAppSettings.objects.select_for_update().get_or_create(
+                company=company
+            )
+            for field, value in data.items():
+                setattr(settings, field, value)
+            if data.get("enabled") is True:
+                settings.suspended_reason = ""
+                settings.suspended_at = None
+            settings.save()  # invalidates every process's account cache (whatsapp.apps)
+    except IntegrityError:  # whatsapp_sender_number_unique: the database decides, race-free
+        raise FieldErrors({"sender_number": [SENDER_TAKEN]}) from None
     return settings
 
 
