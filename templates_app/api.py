@@ -39,6 +39,9 @@ class TemplateInputSerializer(serializers.Serializer):
     )
     buttons = FormFriendlyJSONField(required=False, allow_null=True)
     variables = FormFriendlyJSONField(required=False, allow_null=True)
+    content_sid = serializers.CharField(
+        max_length=64, required=False, allow_blank=True, allow_null=True
+    )
     twilio_approved = serializers.BooleanField(required=False)
     is_recontact = serializers.BooleanField(required=False)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from templates_app.models import MessageTemplate, TemplateStatus
 from templates_app.services import template_create
 
@@ -61,17 +63,26 @@ DEMO_TEMPLATES = [
 ]
 
 
+def _demo_content_sid(name: str) -> str:
+    return "HX" + hashlib.sha256(f"demo:{name}".encode()).hexdigest()[:32]
+
+
 def seed(*, company, users: dict) -> list[str]:
     """Create this app's demo rows for `company`; return lines to print."""
     created = 0
     for data, status in DEMO_TEMPLATES:
-        if MessageTemplate.objects.filter(company=company, name=data["name"]).exists():
-            continue
-        template = template_create(company=company, data=data)
+        existing = MessageTemplate.objects.filter(company=company, name=data["name"])
+        if not existing.exists():
+            template_create(company=company, data={**data, "twilio_approved": False})
+            created += 1
         if status != TemplateStatus.DRAFT:
-            # Demo rows stand for templates Meta already approved (no real Content resource).
-            MessageTemplate.objects.filter(pk=template.pk).update(status=status)
-        created += 1
+            # Demo rows stand for templates Meta already approved: a made-up Content SID (the
+            # console backend sends any), so they go out as templates, never as free text.
+            existing.filter(content_sid="").update(
+                status=status,
+                content_sid=_demo_content_sid(data["name"]),
+                twilio_approved=data.get("twilio_approved", False),
+            )
     total = MessageTemplate.objects.filter(company=company).count()
     return [
         f"templates {total} WhatsApp templates ({created} new) at /settings/whatsapp/templates/; "

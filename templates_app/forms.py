@@ -77,6 +77,7 @@ def template_data_from_form(post) -> dict:
         "footer": post.get("footer", ""),
         "buttons": buttons_from_text(post.get("buttons", "")),
         "variables": variables_from_form(post),
+        "content_sid": post.get("content_sid", "").strip(),
         "twilio_approved": post.get("twilio_approved") == "on",
         "is_recontact": post.get("is_recontact") == "on",
     }

@@ -72,8 +72,13 @@ class MessageTemplate(models.Model):
 
     @property
     def is_sendable(self) -> bool:
-        return self.status == TemplateStatus.APPROVED or (
-            self.twilio_approved
-            and self.status
-            not in (TemplateStatus.PAUSED, TemplateStatus.DISABLED, TemplateStatus.REJECTED)
+        """Approved (by Twilio's review, or ticked by hand) and with a Content SID to send: a
+        template is never sent as free text in its place."""
+        return bool(self.content_sid) and (
+            self.status == TemplateStatus.APPROVED
+            or (
+                self.twilio_approved
+                and self.status
+                not in (TemplateStatus.PAUSED, TemplateStatus.DISABLED, TemplateStatus.REJECTED)
+            )
         )

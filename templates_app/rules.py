@@ -21,6 +21,7 @@ from templates_app.rendering import PERSON_FIELDS, VARIABLE, template_variable_n
 
 WORD = re.compile(r"[^\W_]+", re.UNICODE)
 E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+CONTENT_SID = re.compile(r"^HX[0-9a-fA-F]{32}$")
 LANGUAGE = re.compile(limits.LANGUAGE_CODE_PATTERN)
 
 # Stock samples for Meta's reviewers when a variable mapped to a person field has none of its own.
@@ -59,7 +60,21 @@ def template_errors(data: dict) -> Errors:
     _check_footer(errors, data.get("footer") or "")
     _check_buttons(errors, data.get("buttons"))
     _check_variables(errors, body, header_numbers, data.get("variables"))
+    _check_content_sid(errors, data.get("content_sid") or "", bool(data.get("twilio_approved")))
     return errors
+
+
+def _check_content_sid(errors: Errors, content_sid: str, ticked: bool) -> None:
+    """The manual path: a template made outside the app is its Twilio Content SID plus the tick.
+    Without the SID there is nothing to send as a template, so the tick alone is refused."""
+    if content_sid and not CONTENT_SID.match(content_sid):
+        _add(errors, "content_sid", "A Content SID is HX followed by 32 hexadecimal characters.")
+    elif ticked and not content_sid:
+        _add(
+            errors,
+            "content_sid",
+            "A template ticked as Twilio approved needs its Content SID (HX…) from Twilio.",
+        )
 
 
 def _check_name(errors: Errors, name) -> None:

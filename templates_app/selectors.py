@@ -14,12 +14,14 @@ def template_get_for_company(*, company: Company, pk) -> MessageTemplate:
 
 
 def templates_sendable(*, company: Company) -> QuerySet[MessageTemplate]:
-    """Approved templates (by Meta through the Content API, or ticked 'Twilio approved')."""
+    """Approved templates (by Meta through the Content API, or ticked 'Twilio approved') with a
+    Content SID to send: MessageTemplate.is_sendable as a query."""
     blocked = [TemplateStatus.PAUSED, TemplateStatus.DISABLED, TemplateStatus.REJECTED]
     return (
         MessageTemplate.objects.filter(company=company)
         .filter(Q(status=TemplateStatus.APPROVED) | Q(twilio_approved=True))
         .exclude(status__in=blocked)
+        .exclude(content_sid="")
         .order_by("name", "id")
     )
 

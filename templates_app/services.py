@@ -37,10 +37,13 @@ CONTENT_FIELDS = (
     "buttons",
     "variables",
 )
-FLAG_FIELDS = ("twilio_approved", "is_recontact")
+# Set by hand for templates made outside the app (API.md Templates), never a reason to reset.
+FLAG_FIELDS = ("content_sid", "twilio_approved", "is_recontact")
 SUBMITTABLE = (TemplateStatus.DRAFT, TemplateStatus.UNSUBMITTED, TemplateStatus.REJECTED)
 # Statuses the periodic sync keeps reading back from Twilio (Meta may pause or re-approve).
 SYNCED = (TemplateStatus.PENDING, TemplateStatus.APPROVED, TemplateStatus.PAUSED)
+# What Twilio may answer that takes a template's approval away.
+WITHDRAWN = (TemplateStatus.REJECTED, TemplateStatus.PAUSED, TemplateStatus.DISABLED)
 # Edited after Twilio refused or never reviewed it: the next submit needs a fresh Content resource.
 RESET_ON_EDIT = (TemplateStatus.UNSUBMITTED, TemplateStatus.REJECTED)
 
@@ -71,6 +74,8 @@ def _normalize(data: dict[str, Any]) -> dict[str, Any]:
         clean["variables"] = {str(key): value for key, value in clean["variables"].items()}
     if "header" in clean and clean["header"] in ({}, ""):
         clean["header"] = None
+    if "content_sid" in clean:
+        clean["content_sid"] = (clean["content_sid"] or "").strip()
     return clean
 
 
@@ -82,7 +87,12 @@ def template_validate(
     *, company: Company, data: dict[str, Any], template: MessageTemplate | None = None
 ) -> dict[str, list[str]]:
     """Every rule the candidate (an edit merged onto `template`, or a new one) breaks, by field."""
-    merged = {**(_as_data(template) if template else {}), **_normalize(data)}
+    data = _normalize(data)
+    merged = {**(_as_data(template) if template else {}), **data}
+    if template is not None and ("content_sid" in data or "twilio_approved" in data):
+        # The SID and the tick are judged together, but only when an edit touches either.
+        merged.setdefault("content_sid", template.content_sid)
+        merged.setdefault("twilio_approved", template.twilio_approved)
     errors = template_errors(merged)
     name = merged.get("name")
     if "name" not in errors and _name_taken(company=company, name=name, template=template):
@@ -141,13 +151,13 @@ def template_update(*, template: MessageTemplate, data: dict[str, Any]) -> Messa
     content_changed = any(
         key in data and data[key] != getattr(template, key) for key in CONTENT_FIELDS
     )
-    for key in (*CONTENT_FIELDS, *FLAG_FIELDS):
-        if key in data:
-            setattr(template, key, data[key])
     if content_changed and template.status in RESET_ON_EDIT:
         template.status = TemplateStatus.DRAFT
         template.content_sid = ""
         template.rejection_reason = ""
+    for key in (*CONTENT_FIELDS, *FLAG_FIELDS):
+        if key in data:
+            setattr(template, key, data[key])
     return _save(template)
 
 
@@ -238,6 +248,11 @@ def _record_approval(template: MessageTemplate, *, status: str, rejection_reason
     }
     if status == TemplateStatus.APPROVED and template.approved_at is None:
         updates["approved_at"] = now
+    # "Twilio approved" follows what Twilio says, so the list's column and status agree.
+    if status == TemplateStatus.APPROVED:
+        updates["twilio_approved"] = True
+    elif status in WITHDRAWN:
+        updates["twilio_approved"] = False
     MessageTemplate.objects.filter(pk=template.pk).update(**updates)
     for key, value in updates.items():
         setattr(template, key, value)

@@ -16,6 +16,7 @@ from templates_app.models import MessageTemplate, TemplateCategory, TemplateStat
 from templates_app.rendering import template_preview
 
 FIELDS = ("name", "category", "language", "header", "body", "footer", "buttons", "variables")
+ERROR_FIELDS = (*FIELDS, "content_sid")
 PICKER_SIZE = 20
 
 
@@ -67,7 +68,7 @@ def _editor_context(request, *, template, data, errors) -> dict:
 
 def _all_fields(errors: dict) -> dict:
     """Every field's errors, empty lists included, so each error slot is redrawn (or cleared)."""
-    return {**{field: [] for field in (*FIELDS, "base")}, **errors}
+    return {**{field: [] for field in (*ERROR_FIELDS, "base")}, **errors}
 
 
 def _header_numbers(data) -> list[str]:
@@ -89,6 +90,7 @@ def _preview(data: dict, *, person) -> str:
 def _data_of(template: MessageTemplate) -> dict:
     return {
         **{key: getattr(template, key) for key in FIELDS},
+        "content_sid": template.content_sid,
         "twilio_approved": template.twilio_approved,
         "is_recontact": template.is_recontact,
     }
@@ -151,7 +153,7 @@ def template_validate(request):
         person = person_get_for_company(company=company, pk=preview_person_id)
     numbers = forms.form_variable_numbers(request.POST)
     context = {
-        "error_list": [(field, errors.get(field, [])) for field in FIELDS],
+        "error_list": [(field, errors.get(field, [])) for field in ERROR_FIELDS],
         "preview": _preview(data, person=person),
         "person": person,
         # Redraw the variable rows only when the set of variables changed, so typing in them

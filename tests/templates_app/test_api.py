@@ -1,3 +1,5 @@
+import pytest
+
 from templates_app import meta_limits
 from templates_app.models import MessageTemplate, TemplateStatus
 from templates_app.services import APPROVED_EDIT_WARNING
@@ -152,7 +154,7 @@ def test_put_on_approved_template_edits_and_warns(api, admin_user, approved_temp
 
 
 def test_put_on_ticked_twilio_approved_template_warns(api, admin_user, make_template):
-    template = make_template(twilio_approved=True)
+    template = make_template(twilio_approved=True, content_sid="HX" + "b" * 32)
 
     response = api(admin_user).patch(f"{URL}/{template.pk}", {"is_recontact": True}, format="json")
 
@@ -250,3 +252,55 @@ def test_malformed_json_400_and_wrong_content_type_415(api, admin_user):
 
     assert client.generic("POST", URL, "{bad", content_type="application/json").status_code == 400
     assert client.generic("POST", URL, "x", content_type="text/plain").status_code == 415
+
+
+SID = "HX" + "0123456789abcdef" * 2
+
+
+def test_content_sid_is_writable_for_a_template_made_in_twilio(api, admin_user, company):
+    client = api(admin_user)
+    response = client.post(
+        URL, {**VALID, "content_sid": SID, "twilio_approved": True}, format="json"
+    )
+
+    assert response.status_code == 201, response.content
+    assert (response.json()["content_sid"], response.json()["twilio_approved"]) == (SID, True)
+    template = MessageTemplate.objects.get(company=company)
+    assert template.is_sendable
+    other = "HX" + "f" * 32
+    response = client.patch(f"{URL}/{template.pk}", {"content_sid": other}, format="json")
+    assert response.status_code == 200
+    assert response.json()["content_sid"] == other
+    template.refresh_from_db()
+    assert template.content_sid == other
+
+
+@pytest.mark.parametrize("bad", ["HX123", "MG" + "a" * 32, "HX" + "g" * 32, " HX"])
+def test_content_sid_of_another_shape_is_422(api, admin_user, make_template, bad):
+    template = make_template()
+
+    response = api(admin_user).patch(f"{URL}/{template.pk}", {"content_sid": bad}, format="json")
+
+    assert response.status_code == 422
+    assert response.json() == {
+        "errors": {"content_sid": ["A Content SID is HX followed by 32 hexadecimal characters."]}
+    }
+    template.refresh_from_db()
+    assert template.content_sid == ""
+
+
+def test_ticking_twilio_approved_without_a_content_sid_is_422(api, admin_user, make_template):
+    template = make_template()
+
+    response = api(admin_user).patch(
+        f"{URL}/{template.pk}", {"twilio_approved": True}, format="json"
+    )
+
+    assert response.status_code == 422
+    assert response.json()["errors"] == {
+        "content_sid": [
+            "A template ticked as Twilio approved needs its Content SID (HX…) from Twilio."
+        ]
+    }
+    template.refresh_from_db()
+    assert template.twilio_approved is False

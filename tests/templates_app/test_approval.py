@@ -190,10 +190,48 @@ def test_content_type_follows_the_template_shape(
 def test_sendable_selector_only_lists_approved(make_template, company):
     from templates_app.selectors import templates_sendable
 
-    make_template(name="Approved", status=TemplateStatus.APPROVED)
-    make_template(name="Ticked", twilio_approved=True)
-    make_template(name="Ticked but paused", twilio_approved=True, status=TemplateStatus.PAUSED)
+    sid = "HX" + "a" * 32
+    make_template(name="Approved", status=TemplateStatus.APPROVED, content_sid=sid)
+    make_template(name="Ticked", twilio_approved=True, content_sid=sid)
+    make_template(name="Ticked without a Content SID", twilio_approved=True)
+    make_template(
+        name="Ticked but paused",
+        twilio_approved=True,
+        status=TemplateStatus.PAUSED,
+        content_sid=sid,
+    )
     make_template(name="Pending", status=TemplateStatus.PENDING)
     make_template(name="Draft")
 
     assert [t.name for t in templates_sendable(company=company)] == ["Approved", "Ticked"]
+
+
+def _list_row(client, name: str) -> str:
+    page = client.get("/settings/whatsapp/templates/").content.decode()
+    start = page.index(f">{name}</a>")
+    return page[start : page.index("</tr>", start)]
+
+
+@pytest.mark.parametrize("withdrawn", ["rejected", "paused", "disabled"])
+def test_twilio_approved_follows_the_synced_approval(
+    api, client, admin_user, make_template, withdrawn
+):
+    template = make_template()
+    sid = api(admin_user).post(f"{URL}/{template.pk}/submit").json()["content_sid"]
+    client.force_login(admin_user)
+    cb.locmem_set_approval(sid, "approved")
+
+    approved = api(admin_user).post(f"{URL}/{template.pk}/sync").json()
+
+    assert (approved["status"], approved["twilio_approved"]) == ("approved", True)
+    row = _list_row(client, template.name)
+    assert ">Approved</span>" in row and "<td>Yes</td>" in row
+    cb.locmem_set_approval(sid, withdrawn, "Meta says no")
+
+    taken_back = api(admin_user).post(f"{URL}/{template.pk}/sync").json()
+
+    assert (taken_back["status"], taken_back["twilio_approved"]) == (withdrawn, False)
+    template.refresh_from_db()
+    assert template.twilio_approved is False and not template.is_sendable
+    row = _list_row(client, template.name)
+    assert f">{withdrawn.title()}</span>" in row and "<td>Yes</td>" not in row

@@ -76,3 +76,26 @@ def test_other_companys_template_404_and_sales_user_403(
     response = page.goto("/settings/whatsapp/templates/")
     assert response.status == 403
     expect(page.get_by_role("heading", name="Not allowed")).to_be_visible()
+
+
+def test_editor_takes_the_content_sid_of_a_template_made_in_twilio(page, admin_user, make_template):
+    template = make_template(name="Made in Twilio")
+    log_in(page, admin_user.email)
+    page.goto(f"/settings/whatsapp/templates/{template.pk}/")
+
+    page.get_by_label("This Template is Twilio approved").check()
+    expect(page.locator("#errors-content_sid")).to_contain_text("needs its Content SID")
+    page.get_by_label("Content SID (templates made in Twilio)").fill("HX123")
+    expect(page.locator("#errors-content_sid")).to_contain_text("32 hexadecimal characters")
+    sid = "HX" + "0123456789abcdef" * 2
+    page.get_by_label("Content SID (templates made in Twilio)").fill(sid)
+    expect(page.locator("#errors-content_sid")).to_be_empty()
+    page.get_by_role("button", name="Save").click()
+
+    expect(page.get_by_text("Template saved.")).to_be_visible()
+    template.refresh_from_db()
+    assert (template.content_sid, template.twilio_approved, template.is_sendable) == (
+        sid,
+        True,
+        True,
+    )

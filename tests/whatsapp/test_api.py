@@ -172,6 +172,17 @@ def test_ticked_twilio_approved_template_is_sendable(api, sales_user, person, wa
     assert send(api, sales_user, person, {"template_id": template.pk}).status_code == 202
 
 
+def test_ticked_template_without_content_sid_is_never_sent_as_free_text(
+    api, sales_user, person, wa, company
+):
+    template = make_template(
+        company, status=TemplateStatus.UNSUBMITTED, twilio_approved=True, content_sid=""
+    )
+    open_session(person)  # even where free text would be allowed
+
+    refused(api, sales_user, person, {"template_id": template.pk}, "template_not_approved")
+
+
 def test_disabled_company_refuses_send_and_opt_out_but_reads_work(
     api, sales_user, person, company, template
 ):
