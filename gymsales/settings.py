@@ -203,6 +203,8 @@ SPECTACULAR_SETTINGS = {
 PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
 WHATSAPP_BACKEND = env.str("WHATSAPP_BACKEND", default="console")
 TWILIO_API_BASE = env.str("TWILIO_API_BASE", default="").rstrip("/")
+# Inbound media links: https only, unless a local Twilio twin serves them over http.
+WHATSAPP_MEDIA_ALLOW_HTTP = env.bool("WHATSAPP_MEDIA_ALLOW_HTTP", default=False)
 
 LOGGING = {
     "version": 1,

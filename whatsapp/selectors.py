@@ -169,3 +169,26 @@ def message_get_for_company(*, company: Company, pk) -> Message:
     from django.shortcuts import get_object_or_404
 
     return get_object_or_404(Message.objects.filter(company=company), pk=pk)
+
+
+def message_media_content(*, company: Company, person: Person, message_id: int, index: int):
+    """One media item of a person's message, fetched from Twilio with the company's credentials
+    (a MediaContent). A missing or foreign message, or media not on Twilio: 404. A failed fetch
+    raises the provider's ProviderError."""
+    from django.http import Http404
+    from django.shortcuts import get_object_or_404
+
+    from whatsapp.providers import get_backend
+    from whatsapp.providers.media import media_url_fetchable
+    from whatsapp.services import credentials_for
+
+    message = get_object_or_404(
+        Message.objects.filter(company=company, person=person), pk=message_id
+    )
+    items = message.media if isinstance(message.media, list) else []
+    item = items[index] if 0 <= index < len(items) and isinstance(items[index], dict) else {}
+    url = str(item.get("url") or "")
+    if not media_url_fetchable(url):
+        raise Http404("No such media.")
+    settings = whatsapp_settings_for(company=company)
+    return get_backend(credentials=credentials_for(settings)).fetch_media(url)

@@ -12,5 +12,10 @@ urlpatterns = [
         views.whatsapp_opt_out,
         name="whatsapp-opt-out",
     ),
+    path(
+        "people/<int:person_id>/whatsapp/media/<int:message_id>/<int:index>/",
+        views.whatsapp_media,
+        name="whatsapp-media",
+    ),
     path("newsfeed/", views.newsfeed, name="newsfeed"),
 ]

@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from gymsales import selectors
 from gymsales.errors import DomainError
@@ -19,6 +19,9 @@ from gymsales.pages import company_staff_required
 from gymsales.parsing import parse_date, parse_id
 from gymsales.profile import dialog_context, history_context, whatsapp_state
 from whatsapp import page_data, services
+from whatsapp import selectors as wa_selectors
+from whatsapp.providers import ProviderError
+from whatsapp.providers.media import INLINE_IMAGE_TYPES
 from whatsapp.selectors import whatsapp_counts_by_sale_type
 
 
@@ -55,6 +58,33 @@ def person_history(request, person_id: int):
         template = "whatsapp/_history_older.html" if before else "whatsapp/_history.html"
     context.update(person=person, whatsapp=whatsapp_state(company=company, person=person))
     return render(request, template, context)
+
+
+@company_staff_required
+@require_GET
+def whatsapp_media(request, person_id: int, message_id: int, index: int):
+    """An inbound message's media, fetched from Twilio with the company's credentials. Served
+    from our origin, so it can never run there: raster images inline, anything else a download,
+    no sniffing, and a sandbox."""
+    person = _person(request, person_id)
+    try:
+        media = wa_selectors.message_media_content(
+            company=request.user.company, person=person, message_id=message_id, index=index
+        )
+    except ProviderError:
+        return HttpResponse(
+            "The media could not be fetched from Twilio.", status=502, content_type="text/plain"
+        )
+    inline = media.content_type in INLINE_IMAGE_TYPES
+    response = HttpResponse(
+        media.content, content_type=media.content_type if inline else "application/octet-stream"
+    )
+    disposition = "inline" if inline else "attachment"
+    response["Content-Disposition"] = f'{disposition}; filename="whatsapp-{message_id}-{index}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
 
 
 # --- New WhatsApp ---------------------------------------------------------------------------

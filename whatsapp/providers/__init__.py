@@ -88,6 +88,12 @@ class WhatsAppBackend:
     def after_send(self, outbound: OutboundMessage, result: SendResult) -> None:
         """Called once the SID is stored (the console backend plays its callbacks from here)."""
 
+    def fetch_media(self, url: str):
+        """An inbound message's media, fetched with the company's credentials (MediaContent)."""
+        from whatsapp.providers.media import media_fetch_over_http
+
+        return media_fetch_over_http(url, credentials=self.credentials)
+
     # Content API (templates): see templates_app.content_backends
     def content_create(self, *, template) -> str:
         raise NotImplementedError

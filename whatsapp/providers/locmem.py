@@ -15,11 +15,16 @@ from whatsapp.providers import (
 outbox: list[dict] = []
 # Errors to raise on the next sends (tests put ProviderError instances here), first in first out.
 fail_next: list[ProviderError] = []
+# Inbound media "on Twilio": URL → MediaContent; and each fetch made, with its credentials.
+media: dict = {}
+media_fetches: list[dict] = []
 
 
 def reset() -> None:
     outbox.clear()
     fail_next.clear()
+    media.clear()
+    media_fetches.clear()
 
 
 class LocmemBackend(LocmemContentMixin, WhatsAppBackend):
@@ -37,3 +42,9 @@ class LocmemBackend(LocmemContentMixin, WhatsAppBackend):
             }
         )
         return SendResult(sid=sid, status="queued")
+
+    def fetch_media(self, url: str):
+        media_fetches.append({"url": url, "credentials": self.credentials})
+        if url not in media:
+            raise ProviderError("Twilio answered 404 for this media.", status=404, transient=False)
+        return media[url]

@@ -29,6 +29,7 @@ from whatsapp.models import (
     MessageStatus,
     WhatsAppSettings,
 )
+from whatsapp.providers.media import media_url_kept
 
 logger = logging.getLogger(__name__)
 
@@ -67,7 +68,7 @@ def inbound_record(*, params: dict, received_at: datetime | None = None) -> Mess
             return None
         media = [
             {
-                "url": params.get(f"MediaUrl{i}", ""),
+                "url": media_url_kept(params.get(f"MediaUrl{i}", "")),
                 "content_type": params.get(f"MediaContentType{i}", ""),
             }
             for i in range(_int(params.get("NumMedia")))
