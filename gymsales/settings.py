@@ -117,13 +117,24 @@ STORAGES = {
 }
 
 REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
+# The cache only saves work: when Redis is down it misses (django-redis IGNORE_EXCEPTIONS, short
+# socket timeouts) and requests go on without it instead of answering 500.
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {
+                "IGNORE_EXCEPTIONS": True,
+                "SOCKET_CONNECT_TIMEOUT": 0.5,
+                "SOCKET_TIMEOUT": 0.5,
+            },
+        }
         if env.bool("USE_REDIS", default=True)
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 
 # --- Celery -----------------------------------------------------------------------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
@@ -156,7 +167,18 @@ CELERY_BEAT_SCHEDULE: dict = {
     # Reports: fold the WhatsApp counters' pending deltas (the reports read both, so this only
     # keeps the delta log short).
     "reporting-fold-counters": {"task": "reporting.fold_counters", "schedule": 15.0},
+    # The send queue is the database: release due sends (held, throttled, backing off), re-enqueue
+    # sends the broker never got, reconcile claims whose lease expired (whatsapp.services).
+    "whatsapp-sends-sweep": {
+        "task": "whatsapp.sends_sweep",
+        "schedule": env.float("WHATSAPP_SWEEP_SECONDS", default=2.0),
+    },
 }
+# A claimed send must have stored its SID within this lease, else it is reconciled with Twilio
+# (far longer than the Twilio client's 10 s timeout).
+WHATSAPP_SEND_LEASE_SECONDS = env.float("WHATSAPP_SEND_LEASE_SECONDS", default=120.0)
+# A queued send not claimed this long after it was handed to the broker is handed over again.
+WHATSAPP_REQUEUE_AFTER_SECONDS = env.float("WHATSAPP_REQUEUE_AFTER_SECONDS", default=60.0)
 
 # --- REST API (API.md "Conventions") ----------------------------------------------------------
 REST_FRAMEWORK = {

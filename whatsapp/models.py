@@ -123,6 +123,13 @@ class Message(models.Model):
     )
     template_edited = models.BooleanField(default=False, help_text="Sent as free text.")
     send_attempts = models.PositiveSmallIntegerField(default=0)
+    # The database row is the send queue (whatsapp.services.sends_sweep, run by beat):
+    # queued: not before `send_after` (held, throttled, backing off; null: at once), handed to the
+    # broker at `enqueued_at` (null: not in the broker); sending: claimed at `claimed_at`, a lease
+    # past which a send without a SID is reconciled with the provider.
+    send_after = models.DateTimeField(null=True, blank=True)
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
     retry_of = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="retries"
     )
@@ -139,6 +146,16 @@ class Message(models.Model):
             models.Index(fields=["person", "-created_at"]),
             models.Index(fields=["company", "direction", "-created_at"]),
             models.Index(fields=["company", "business_initiated", "created_at"]),
+            models.Index(
+                fields=["send_after", "id"],
+                condition=models.Q(status="queued"),
+                name="message_queued",
+            ),
+            models.Index(
+                fields=["claimed_at"],
+                condition=models.Q(status="sending", sid__isnull=True),
+                name="message_claimed_unsent",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -49,16 +49,47 @@ def is_business_initiated(*, is_template: bool, session_active: bool) -> bool:
     return is_template and not session_active
 
 
-def send_refusal(facts: SendFacts) -> Refusal | None:
-    """The first rule this message breaks, or None when it may be sent."""
-    if not facts.whatsapp_usable:
+def _recipient_refusal(
+    *, whatsapp_usable: bool, opted_out: bool, has_mobile: bool
+) -> Refusal | None:
+    """The rules checked both when a message is requested and again when it is sent."""
+    if not whatsapp_usable:
         return Refusal("whatsapp_disabled", "WhatsApp is not enabled for this company.")
-    if facts.opted_out:
+    if opted_out:
         return Refusal("opted_out", "This person has opted out of WhatsApp messages.")
-    if not facts.has_mobile:
+    if not has_mobile:
         return Refusal(
             "no_mobile", "This person has no valid mobile number to send WhatsApp messages to."
         )
+    return None
+
+
+def send_time_refusal(
+    *, whatsapp_usable: bool, opted_out: bool, mobile_now: str, mobile_queued: str
+) -> Refusal | None:
+    """Re-checked when a queued message is about to go (opt-out always wins): WhatsApp still
+    usable, the person not opted out meanwhile, and still reachable at the number it was queued for.
+    """
+    refusal = _recipient_refusal(
+        whatsapp_usable=whatsapp_usable, opted_out=opted_out, has_mobile=bool(mobile_now)
+    )
+    if refusal is None and mobile_queued and mobile_now != mobile_queued:
+        return Refusal(
+            "mobile_changed",
+            "This person's mobile number changed after the message was queued.",
+        )
+    return refusal
+
+
+def send_refusal(facts: SendFacts) -> Refusal | None:
+    """The first rule this message breaks, or None when it may be sent."""
+    refusal = _recipient_refusal(
+        whatsapp_usable=facts.whatsapp_usable,
+        opted_out=facts.opted_out,
+        has_mobile=facts.has_mobile,
+    )
+    if refusal is not None:
+        return refusal
     if facts.is_template and not facts.template_sendable:
         return Refusal(
             "template_not_approved",

@@ -5,23 +5,36 @@ from __future__ import annotations
 from celery import shared_task
 
 from whatsapp import services
-from whatsapp.services.queue import CONSOLE_POST_STATUS, MESSAGE_DELIVER, WEBHOOK_EVENTS_DRAIN
+from whatsapp.services.queue import (
+    CONSOLE_POST_STATUS,
+    MESSAGE_DELIVER,
+    MESSAGE_RECONCILE,
+    SENDS_SWEEP,
+    WEBHOOK_EVENTS_DRAIN,
+)
 
 DRAIN_FOLLOW_UP_SECONDS = 0.5
 
 
-@shared_task(name=MESSAGE_DELIVER, ignore_result=True, bind=True)
-def message_deliver_task(self, message_id: int) -> str:
-    """Send one message; re-schedules itself when held, throttled or transiently failed.
-
-    Run eagerly (tests, no worker) a hold or throttle is not waited for: it stays queued.
+@shared_task(name=MESSAGE_DELIVER, ignore_result=True)
+def message_deliver_task(message_id: int) -> str:
+    """Send one message. Held, throttled or backing off, it goes back to the queue (its database
+    row, due later) and `sends_sweep_task` hands it over again when due: no countdown in the broker.
     """
-    outcome = services.message_deliver(message_id=message_id)
-    if outcome.retry_in is not None:
-        if self.request.is_eager and outcome.state in ("held", "throttled"):
-            return outcome.state
-        message_deliver_task.apply_async(args=[message_id], countdown=outcome.retry_in)
-    return outcome.state
+    return services.message_deliver(message_id=message_id).state
+
+
+@shared_task(name=MESSAGE_RECONCILE, ignore_result=True)
+def message_reconcile_task(message_id: int) -> str:
+    """A claim past its lease: adopt the provider's SID or send again (services.message_reconcile)."""
+    return services.message_reconcile(message_id=message_id)
+
+
+@shared_task(name=SENDS_SWEEP, ignore_result=True)
+def sends_sweep_task() -> int:
+    """Beat: release due and lost queued messages, reconcile expired claims."""
+    due, stale = services.sends_sweep()
+    return len(due) + len(stale)
 
 
 @shared_task(name=WEBHOOK_EVENTS_DRAIN, ignore_result=True)

@@ -73,6 +73,27 @@ def other_wa(other_company):
     )
 
 
+def wait_for(check, timeout: float = 30.0, interval: float = 0.05) -> bool:
+    """Poll `check` until it is true (True) or `timeout` seconds pass (False)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(interval)
+    return False
+
+
+def make_due(*messages) -> None:
+    """Time passes for queued messages parked until later (held, throttled, backing off)."""
+    from whatsapp.models import Message
+
+    Message.objects.filter(pk__in=[m.pk for m in messages]).update(
+        send_after=timezone.now() - timedelta(seconds=1)
+    )
+
+
 def make_template(company, **extra) -> MessageTemplate:
     values = {
         "name": "Welcome",

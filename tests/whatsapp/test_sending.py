@@ -6,8 +6,8 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from gymsales.models import Note, NoteKind
-from tests.whatsapp.conftest import enable, open_session
+from gymsales.models import Note, NoteKind, Person
+from tests.whatsapp.conftest import enable, make_due, open_session
 from whatsapp import services
 from whatsapp.models import Message, MessageStatus
 from whatsapp.providers import (
@@ -48,6 +48,11 @@ def test_transient_error_then_success_sends_once(queued):
     assert (outcome.state, outcome.retry_in) == ("retrying", 5)
     queued.refresh_from_db()
     assert queued.status == MessageStatus.QUEUED
+    # back in the queue (its row), due in 5 s: not sent before, whatever the broker delivers
+    assert 4 < (queued.send_after - timezone.now()).total_seconds() <= 5
+    assert queued.enqueued_at is None
+    assert services.message_deliver(message_id=queued.pk).state == "skipped"
+    make_due(queued)
     assert services.message_deliver(message_id=queued.pk).state == "sent"
     assert len(locmem.outbox) == 1
     queued.refresh_from_db()
@@ -60,6 +65,7 @@ def test_backoff_grows_and_gives_up(queued):
     for _ in range(5):
         locmem.fail_next.append(ProviderError("429", status=429, transient=True))
         delays.append(services.message_deliver(message_id=queued.pk).retry_in)
+        make_due(queued)
     assert delays == [5, 10, 20, 40, None]
     queued.refresh_from_db()
     assert queued.status == MessageStatus.FAILED
@@ -84,7 +90,41 @@ def test_permanent_error_fails_with_a_note_and_no_retry(queued):
 
 def test_disabled_after_queueing_is_not_sent(queued, company):
     enable(company, enabled=False)
-    assert services.message_deliver(message_id=queued.pk).state == "failed"
+    assert services.message_deliver(message_id=queued.pk).state == "not_sent"
+    queued.refresh_from_db()
+    assert queued.status == MessageStatus.NOT_SENT
+    assert queued.error_message == "WhatsApp is not enabled for this company."
+    assert locmem.outbox == []
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ({"whatsapp_opted_out": True}, "This person has opted out of WhatsApp messages."),
+        (
+            {"phone_mobile": ""},
+            "This person has no valid mobile number to send WhatsApp messages to.",
+        ),
+        (
+            {"phone_mobile": "+447700900999"},
+            "This person's mobile number changed after the message was queued.",
+        ),
+    ],
+)
+def test_send_time_recheck_of_the_person(queued, person, change, reason):
+    """Opt-out always wins: what changed after queueing is checked again when the message goes."""
+    Person.objects.filter(pk=person.pk).update(**change)
+    assert services.message_deliver(message_id=queued.pk).state == "not_sent"
+    queued.refresh_from_db()
+    assert (queued.status, queued.error_message) == (MessageStatus.NOT_SENT, reason)
+    assert locmem.outbox == []
+    note = Note.objects.get(kind=NoteKind.WHATSAPP_ERROR, message=queued)
+    assert note.text == f"WhatsApp message to Jane Doe was not sent: {reason}"
+
+
+def test_suspended_after_queueing_is_not_sent(queued, company):
+    enable(company, suspended_reason="Twilio error 63020")
+    assert services.message_deliver(message_id=queued.pk).state == "not_sent"
     queued.refresh_from_db()
     assert queued.status == MessageStatus.NOT_SENT
     assert locmem.outbox == []
@@ -108,7 +148,9 @@ def test_held_or_throttled_message_stays_queued_with_no_attempt_counted(queued, 
     assert services.message_deliver(message_id=queued.pk).state == "held"
     queued.refresh_from_db()
     assert (queued.status, queued.send_attempts) == (MessageStatus.QUEUED, 0)
+    assert queued.send_after > timezone.now() + timezone.timedelta(minutes=59)
     enable(company, sends_held_until=None)
+    make_due(queued)
     assert services.message_deliver(message_id=queued.pk).state == "sent"
     other = services.message_send(person=queued.person, user=None, template=template)
     from unittest import mock

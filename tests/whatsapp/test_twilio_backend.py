@@ -95,3 +95,26 @@ def test_rest_errors_are_classified(status, code, transient):
     error = classify_rest_error(TwilioRestException(status, "uri", "msg", code=code))
     assert error.transient is transient
     assert error.code == (str(code) if code else "")
+
+
+def test_messages_lookup_is_a_valid_messages_list_request(twin):
+    """Reconciliation's lookup: Messages list filtered by To, From and DateSent> (Prism answers
+    422 to a request that does not match Twilio's description)."""
+    from datetime import UTC, datetime
+
+    backend = get_backend(credentials=CREDS, backend="twilio")
+    found = backend.messages_sent_to(
+        to="+447700900123", since=datetime(2026, 12, 6, 1, 2, tzinfo=UTC)
+    )
+    assert isinstance(found, list)
+    assert all(item.sid.startswith(("SM", "MM")) for item in found)
+    sent = backend.client.http_client._test_only_last_request
+    assert (sent.method, sent.url.split("/2010-04-01")[1]) == (
+        "GET",
+        f"/Accounts/{CREDS.account_sid}/Messages.json",
+    )
+    assert {k: v for k, v in sent.params.items() if k != "PageSize"} == {
+        "To": "whatsapp:+447700900123",
+        "From": "whatsapp:+14155550100",
+        "DateSent>": "2026-12-06T01:02:00Z",
+    }

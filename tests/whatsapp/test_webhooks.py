@@ -11,6 +11,7 @@ from tests.whatsapp.conftest import (
     AUTH_TOKEN,
     SENDER,
     inbound_params,
+    make_due,
     open_session,
     sign,
     status_params,
@@ -183,7 +184,14 @@ def test_63010_is_retried_once_after_a_minute(
     with django_capture_on_commit_callbacks(execute=True):
         post_webhook("status", status_params(SID, "failed", error_code="63010"))
     retry = Message.objects.get(retry_of=sent_message)
-    # eager in tests: the 60 s countdown has run; the retry went out once, same content
+    # the retry waits in its row, due in a minute; the sweep hands it over once due
+    assert 59 < (retry.send_after - timezone.now()).total_seconds() <= 60
+    assert services.sends_sweep() == ([], [])
+    assert locmem.outbox == []
+    make_due(retry)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.sends_sweep() == ([retry.pk], [])
+    # sent once, same content
     assert [sent["message"].message_id for sent in locmem.outbox] == [retry.pk]
     retry.refresh_from_db()
     assert retry.status == MessageStatus.SENDING

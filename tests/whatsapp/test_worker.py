@@ -4,20 +4,11 @@ import time
 
 import pytest
 
-from tests.whatsapp.conftest import status_params
+from tests.whatsapp.conftest import status_params, wait_for
 from whatsapp.models import Message, MessageStatus, WebhookEvent
 from whatsapp.providers import locmem
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
-
-
-def wait_for(check, timeout=15.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def test_api_send_is_delivered_by_the_worker_once(

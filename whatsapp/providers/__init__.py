@@ -1,6 +1,7 @@
 """WhatsApp provider backends, chosen by settings.WHATSAPP_BACKEND like Django's email backends.
 
-One small contract (`WhatsAppBackend`): `send(outbound) -> SendResult` for messages, and the Content
+One small contract (`WhatsAppBackend`): `send(outbound) -> SendResult` for messages,
+`messages_sent_to(to=, since=)` to find what Twilio holds when a send's outcome is unknown, and the Content
 API calls for templates (`content_create`, `content_submit`, `content_fetch_approval`, implemented by
 the mixins in `templates_app.content_backends`). The company's credentials are passed in.
 """
@@ -8,6 +9,7 @@ the mixins in `templates_app.content_backends`). The company's credentials are p
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from django.conf import settings
 from django.utils.module_loading import import_string
@@ -58,14 +60,39 @@ class SendResult:
     status: str = "queued"
 
 
-class ProviderError(Exception):
-    """A provider refused or failed. `transient` errors are retried; permanent ones are not."""
+@dataclass(frozen=True)
+class FoundMessage:
+    """A message as the provider holds it (Twilio's Messages list), for reconciliation."""
 
-    def __init__(self, message: str, *, code: str = "", status: int | None = None, transient: bool):
+    sid: str
+    to: str  # E.164, without the whatsapp: prefix
+    body: str
+    status: str
+    date_sent: datetime | None = None
+
+
+class ProviderError(Exception):
+    """A provider refused or failed. `transient` errors are retried; permanent ones are not.
+
+    `unknown_outcome`: the request may have reached the provider (the connection broke after it
+    was written, or no answer came in time). Such a send is neither retried nor failed: it is
+    reconciled by looking the message up (whatsapp.services.recovery).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str = "",
+        status: int | None = None,
+        transient: bool,
+        unknown_outcome: bool = False,
+    ):
         super().__init__(message)
         self.code = code
         self.status = status
         self.transient = transient
+        self.unknown_outcome = unknown_outcome
 
 
 @dataclass(frozen=True)
@@ -93,6 +120,12 @@ class WhatsAppBackend:
         from whatsapp.providers.media import media_fetch_over_http
 
         return media_fetch_over_http(url, credentials=self.credentials)
+
+    def messages_sent_to(self, *, to: str, since: datetime) -> list[FoundMessage]:
+        """Messages sent from this company's sender to `to` (E.164) since `since`, as the
+        provider holds them. Raises ProviderError when the provider cannot be asked.
+        """
+        raise NotImplementedError
 
     # Content API (templates): see templates_app.content_backends
     def content_create(self, *, template) -> str:

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from django.utils import timezone
+
 from templates_app.content_backends import LocmemContentMixin
 from whatsapp.providers import (
+    FoundMessage,
     OutboundMessage,
     ProviderError,
     SendResult,
@@ -18,6 +23,9 @@ fail_next: list[ProviderError] = []
 # Inbound media "on Twilio": URL → MediaContent; and each fetch made, with its credentials.
 media: dict = {}
 media_fetches: list[dict] = []
+# Errors to raise AFTER the next sends were recorded: Twilio got the message but the answer was
+# lost (a reset after the request was written, a read timeout).
+lose_answer_next: list[ProviderError] = []
 
 
 def reset() -> None:
@@ -25,6 +33,7 @@ def reset() -> None:
     fail_next.clear()
     media.clear()
     media_fetches.clear()
+    lose_answer_next.clear()
 
 
 class LocmemBackend(LocmemContentMixin, WhatsAppBackend):
@@ -39,8 +48,11 @@ class LocmemBackend(LocmemContentMixin, WhatsAppBackend):
                 "from": self.credentials.messaging_service_sid
                 or f"whatsapp:{self.credentials.sender_number}",
                 "message": outbound,
+                "at": timezone.now(),
             }
         )
+        if lose_answer_next:
+            raise lose_answer_next.pop(0)
         return SendResult(sid=sid, status="queued")
 
     def fetch_media(self, url: str):
@@ -48,3 +60,23 @@ class LocmemBackend(LocmemContentMixin, WhatsAppBackend):
         if url not in media:
             raise ProviderError("Twilio answered 404 for this media.", status=404, transient=False)
         return media[url]
+
+    def messages_sent_to(self, *, to: str, since: datetime) -> list[FoundMessage]:
+        """Answers from the outbox, as Twilio's Messages list would (newest first)."""
+        sender = (
+            self.credentials.messaging_service_sid or f"whatsapp:{self.credentials.sender_number}"
+        )
+        return [
+            FoundMessage(
+                sid=sent["sid"],
+                to=sent["message"].to,
+                body=sent["message"].body,
+                status="sent",
+                date_sent=sent["at"],
+            )
+            for sent in reversed(outbox)
+            if sent["company_id"] == self.credentials.company_id
+            and sent["from"] == sender
+            and sent["message"].to == to
+            and sent["at"] >= since
+        ]

@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import json
 import threading
+from datetime import datetime
 
 import requests
 from twilio.base.exceptions import TwilioRestException
+from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NewConnectionError
 
 from templates_app.content_backends import TwilioContentMixin
-from whatsapp.providers import OutboundMessage, ProviderError, SendResult, WhatsAppBackend
+from whatsapp.providers import (
+    FoundMessage,
+    OutboundMessage,
+    ProviderError,
+    SendResult,
+    WhatsAppBackend,
+)
 from whatsapp.providers.twilio_client import make_client
 
 TRANSIENT_ERROR_CODES = {"63010", "20429"}
@@ -25,6 +33,25 @@ def _client_for(account_sid: str, auth_token: str):
     if key not in cache:
         cache[key] = make_client(account_sid=account_sid, auth_token=auth_token)
     return cache[key]
+
+
+def never_reached_twilio(exc: requests.exceptions.RequestException) -> bool:
+    """True only when the request provably never reached Twilio: the connection could not be
+    opened (refused, DNS, connect timeout). A reset or a read timeout after the request was
+    written is not one of them: Twilio may have accepted the message.
+    """
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return True
+    if not isinstance(exc, requests.exceptions.ConnectionError) or not exc.args:
+        return False
+    cause = exc.args[0]
+    if isinstance(cause, MaxRetryError):
+        cause = cause.reason
+    return isinstance(cause, NewConnectionError | ConnectTimeoutError)
+
+
+def _e164(address: str) -> str:
+    return address[len("whatsapp:") :] if address.startswith("whatsapp:") else address
 
 
 def classify_rest_error(exc: TwilioRestException) -> ProviderError:
@@ -60,16 +87,42 @@ class TwilioBackend(TwilioContentMixin, WhatsAppBackend):
             created = self.client.messages.create(**self.message_params(outbound))
         except TwilioRestException as exc:
             raise classify_rest_error(exc) from None
-        except requests.exceptions.ConnectionError as exc:
-            # Never reached Twilio (refused, DNS, connect timeout): safe to retry.
+        except requests.exceptions.RequestException as exc:
+            if never_reached_twilio(exc):
+                raise ProviderError(
+                    f"Could not reach Twilio: {type(exc).__name__}", transient=True
+                ) from None
+            # Twilio may have accepted it: sending again could send it twice. Reconciled instead.
             raise ProviderError(
-                f"Could not reach Twilio: {type(exc).__name__}", transient=True
-            ) from None
-        except requests.exceptions.Timeout:
-            # Twilio may have accepted it: retrying could send it twice, so it is not retried.
-            raise ProviderError(
-                "No answer from Twilio in time; not retried to avoid sending twice.",
-                code="timeout",
+                f"No answer from Twilio ({type(exc).__name__}); the message is looked up "
+                "before it is sent again.",
+                code="unknown",
                 transient=False,
+                unknown_outcome=True,
             ) from None
         return SendResult(sid=created.sid, status=created.status or "queued")
+
+    def messages_sent_to(self, *, to: str, since: datetime) -> list[FoundMessage]:
+        """Twilio's Messages list filtered by To, From (the sender) and DateSent > since."""
+        params: dict = {"to": f"whatsapp:{to}", "date_sent_after": since, "page_size": 50}
+        if self.credentials.sender_number:
+            params["from_"] = f"whatsapp:{self.credentials.sender_number}"
+        try:
+            # One page (newest first) is plenty for one recipient since one claim.
+            found = list(self.client.messages.page(**params))
+        except TwilioRestException as exc:
+            raise classify_rest_error(exc) from None
+        except requests.exceptions.RequestException as exc:
+            raise ProviderError(
+                f"Could not look messages up at Twilio: {type(exc).__name__}", transient=True
+            ) from None
+        return [
+            FoundMessage(
+                sid=item.sid,
+                to=_e164(item.to or ""),
+                body=item.body or "",
+                status=item.status or "",
+                date_sent=item.date_sent,
+            )
+            for item in found
+        ]

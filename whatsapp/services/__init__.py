@@ -6,6 +6,8 @@
 - `webhook_store`: raw webhook storage through the group-commit writer;
 - `events`: applying stored webhook events (statuses); `inbound`: inbound messages;
 - `accounts`: the AccountSid → company and token cache of the webhooks;
+- `recovery`: the send queue's safety nets run by beat (due and lost sends, expired claims
+  reconciled through the provider);
 - `queue`: enqueueing the Celery tasks by name.
 
 The names below are the public surface; import them from here or from their module.
@@ -15,6 +17,7 @@ from whatsapp.services.delivery import (
     DeliverOutcome,
     message_deliver,
     message_failure_record,
+    message_not_sent_record,
 )
 from whatsapp.services.events import (
     EventNotReady,
@@ -23,6 +26,7 @@ from whatsapp.services.events import (
     webhook_events_drain,
 )
 from whatsapp.services.inbound import inbound_record
+from whatsapp.services.recovery import message_reconcile, sends_sweep, sent_message_find
 from whatsapp.services.sending import message_enqueue, message_send, person_whatsapp_opt_out
 from whatsapp.services.settings import credentials_for, whatsapp_settings_update
 from whatsapp.services.webhook_store import (
@@ -40,9 +44,13 @@ __all__ = [
     "message_deliver",
     "message_enqueue",
     "message_failure_record",
+    "message_not_sent_record",
+    "message_reconcile",
     "message_send",
     "message_status_apply",
     "person_whatsapp_opt_out",
+    "sends_sweep",
+    "sent_message_find",
     "webhook_event_apply",
     "webhook_event_id",
     "webhook_event_row",

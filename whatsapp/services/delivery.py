@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from gymsales.models import (
     NoteKind,
+    Person,
 )
 from gymsales.services import note_create
 from gymsales.tenancy import all_companies, company_scope
@@ -32,7 +33,6 @@ from whatsapp.providers import (
     ProviderError,
     get_backend,
 )
-from whatsapp.services.sending import message_enqueue
 
 logger = logging.getLogger(__name__)
 
@@ -48,7 +48,7 @@ HOLD_AFTER_RATE_LIMIT = timedelta(hours=24)
 class DeliverOutcome:
     """What the task should do next: nothing (`retry_in` None) or run again after `retry_in` s."""
 
-    state: str  # sent | held | throttled | retrying | failed | skipped
+    state: str  # sent | held | throttled | retrying | failed | not_sent | unknown | skipped
     retry_in: float | None = None
 
 
@@ -72,21 +72,28 @@ class _Claimed:
     auth_token: str
     sender_number: str
     messaging_service_sid: str
+    person_id: int
+    opted_out: bool  # the person's WhatsApp opt-out and mobile as they are now, at send time
+    mobile_now: str
 
 
 def _claim_sql() -> str:
     message = Message._meta.db_table
     wa = WhatsAppSettings._meta.db_table
+    person = Person._meta.db_table
     template = Message._meta.get_field("template").related_model._meta.db_table
     return (
         f"UPDATE {message} m SET status = %s, send_attempts = m.send_attempts + 1,"  # noqa: S608 (table names only)
-        " updated_at = %s"
-        f" FROM {wa} s WHERE m.id = %s AND m.status = %s AND s.company_id = m.company_id"
+        " updated_at = %s, claimed_at = %s"
+        f" FROM {wa} s, {person} p WHERE m.id = %s AND m.status = %s"
+        " AND (m.send_after IS NULL OR m.send_after <= %s)"
+        " AND s.company_id = m.company_id AND p.id = m.person_id"
         " RETURNING m.id, m.company_id, m.to_number, m.body, m.content_variables,"
         " m.template_edited, m.send_attempts,"
         f" COALESCE((SELECT t.content_sid FROM {template} t WHERE t.id = m.template_id), ''),"
         " s.enabled, s.suspended_reason, s.sends_held_until, s.max_messages_per_second,"
-        " s.twilio_account_sid, s.twilio_auth_token, s.sender_number, s.messaging_service_sid"
+        " s.twilio_account_sid, s.twilio_auth_token, s.sender_number, s.messaging_service_sid,"
+        " p.id, p.whatsapp_opted_out, p.phone_mobile"
     )
 
 
@@ -94,14 +101,18 @@ _CLAIM_SQL: str | None = None
 
 
 def _claim(message_id: int, now: datetime) -> _Claimed | None:
-    """Claim a queued message (conditional UPDATE: only one task ever gets it) and read, in the
-    same statement, the message, its template's content_sid and the company's settings.
+    """Claim a queued, due message (conditional UPDATE: only one task ever gets it; the claim is a
+    lease from `claimed_at`) and read, in the same statement, the message, its template's
+    content_sid, the company's settings and the person's opt-out and mobile as they are now.
     """
     global _CLAIM_SQL
     if _CLAIM_SQL is None:
         _CLAIM_SQL = _claim_sql()
     with connection.cursor() as cursor:
-        cursor.execute(_CLAIM_SQL, [MessageStatus.SENDING, now, message_id, MessageStatus.QUEUED])
+        cursor.execute(
+            _CLAIM_SQL,
+            [MessageStatus.SENDING, now, now, message_id, MessageStatus.QUEUED, now],
+        )
         row = cursor.fetchone()
     if row is None:
         return None
@@ -113,10 +124,18 @@ def _claim(message_id: int, now: datetime) -> _Claimed | None:
     return _Claimed(*values)
 
 
-def _release(message_id: int, now: datetime) -> None:
-    """Undo a claim that did not send (held, throttled): back to queued, the attempt not counted."""
+def _park(message_id: int, now: datetime, *, wait: float, count_attempt: bool) -> None:
+    """Put a claimed message back in the queue (the database row), due in `wait` seconds: the beat
+    sweep releases it then. Nothing waits in the broker (a countdown longer than its visibility
+    timeout would be redelivered again and again). A hold or throttle does not count an attempt.
+    """
     Message.objects.filter(pk=message_id, status=MessageStatus.SENDING).update(
-        status=MessageStatus.QUEUED, send_attempts=F("send_attempts") - 1, updated_at=now
+        status=MessageStatus.QUEUED,
+        send_after=now + timedelta(seconds=wait),
+        enqueued_at=None,
+        claimed_at=None,
+        send_attempts=F("send_attempts") - (0 if count_attempt else 1),
+        updated_at=now,
     )
 
 
@@ -135,22 +154,24 @@ def message_deliver(*, message_id: int) -> DeliverOutcome:
         return DeliverOutcome("skipped")
     company_id = claimed.company_id
     with company_scope(company_id):
-        if not claimed.enabled or claimed.suspended_reason:
-            Message.objects.filter(pk=message_id, status=MessageStatus.SENDING).update(
-                status=MessageStatus.NOT_SENT,
-                error_message="WhatsApp is disabled for this company.",
-                updated_at=now,
-            )
-            return DeliverOutcome("failed")
+        refusal = rules.send_time_refusal(
+            whatsapp_usable=claimed.enabled and not claimed.suspended_reason,
+            opted_out=claimed.opted_out,
+            mobile_now=claimed.mobile_now,
+            mobile_queued=claimed.to_number,
+        )
+        if refusal is not None:
+            message_not_sent_record(message_id=message_id, refusal=refusal, now=now)
+            return DeliverOutcome("not_sent")
         if claimed.sends_held_until and claimed.sends_held_until > now:
-            _release(message_id, now)
             wait = (claimed.sends_held_until - now).total_seconds() + 1
+            _park(message_id, now, wait=wait, count_attempt=False)
             return DeliverOutcome("held", retry_in=wait)
         from whatsapp.throttle import send_slot_wait
 
         wait = send_slot_wait(company_id=company_id, per_second=claimed.max_messages_per_second)
         if wait > 0:
-            _release(message_id, now)
+            _park(message_id, now, wait=wait, count_attempt=False)
             return DeliverOutcome("throttled", retry_in=wait)
         content = bool(claimed.content_sid and not claimed.template_edited)
         outbound = OutboundMessage(
@@ -186,13 +207,39 @@ def message_deliver(*, message_id: int) -> DeliverOutcome:
         return DeliverOutcome("sent")
 
 
+def message_not_sent_record(*, message_id: int, refusal: rules.Refusal, now: datetime) -> bool:
+    """A claimed message that lost its right to go at send time (opted out meanwhile, no mobile,
+    WhatsApp disabled or suspended): `not_sent` with the reason, and a note on the history.
+    Returns False when the message was no longer being sent.
+    """
+    with transaction.atomic():
+        updated = Message.objects.filter(pk=message_id, status=MessageStatus.SENDING).update(
+            status=MessageStatus.NOT_SENT, error_message=refusal.message, updated_at=now
+        )
+        if not updated:
+            return False
+        message = Message.objects.select_related("person__company").get(pk=message_id)
+        person = message.person
+        note_create(
+            person=person,
+            company=person.company,
+            kind=NoteKind.WHATSAPP_ERROR,
+            text=f"WhatsApp message to {person.full_name} was not sent: {refusal.message}",
+            message=message,
+        )
+    return True
+
+
 def _delivery_failed(*, message: Message, exc: ProviderError) -> DeliverOutcome:
+    if exc.unknown_outcome:
+        # Twilio may have the message: never sent blindly again. It stays `sending` under its
+        # claim; past the lease the sweep reconciles it (adopt Twilio's SID, or send again).
+        logger.warning("message %s: outcome unknown (%s), to be reconciled", message.pk, exc)
+        return DeliverOutcome("unknown")
     if exc.transient and message.send_attempts < MAX_TRANSIENT_ATTEMPTS:
         # Not sent (Twilio refused or we never reached it): back in the queue, retried with backoff.
-        Message.objects.filter(pk=message.pk, status=MessageStatus.SENDING).update(
-            status=MessageStatus.QUEUED, updated_at=timezone.now()
-        )
         backoff = min(5 * 2 ** (message.send_attempts - 1), 300)
+        _park(message.pk, timezone.now(), wait=backoff, count_attempt=True)
         logger.info("message %s: transient error %s, retry in %ss", message.pk, exc, backoff)
         return DeliverOutcome("retrying", retry_in=backoff)
     message_failure_record(
@@ -239,7 +286,7 @@ def message_failure_record(
 
 def _apply_error_effects(*, message: Message, code: str, now: datetime) -> None:
     if code in wa_errors.RETRY_ONCE_AFTER_SECONDS and message.retry_of_id is None:
-        retry = Message.objects.create(
+        Message.objects.create(
             company_id=message.company_id,
             person_id=message.person_id,
             direction=Direction.OUTBOUND,
@@ -255,8 +302,9 @@ def _apply_error_effects(*, message: Message, code: str, now: datetime) -> None:
             business_initiated=message.business_initiated,
             template_edited=message.template_edited,
             retry_of=message,
+            # Due later: the beat sweep hands it to a worker then (no countdown in the broker).
+            send_after=now + timedelta(seconds=wa_errors.RETRY_ONCE_AFTER_SECONDS[code]),
         )
-        message_enqueue(message_id=retry.pk, countdown=wa_errors.RETRY_ONCE_AFTER_SECONDS[code])
     elif code == wa_errors.HOLD_COMPANY_SENDS:
         WhatsAppSettings.objects.filter(company_id=message.company_id).update(
             sends_held_until=now + HOLD_AFTER_RATE_LIMIT

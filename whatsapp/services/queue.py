@@ -8,6 +8,8 @@ from __future__ import annotations
 from celery import signature
 
 MESSAGE_DELIVER = "whatsapp.message_deliver"
+MESSAGE_RECONCILE = "whatsapp.message_reconcile"
+SENDS_SWEEP = "whatsapp.sends_sweep"
 WEBHOOK_EVENTS_DRAIN = "whatsapp.webhook_events_drain"
 CONSOLE_POST_STATUS = "whatsapp.console_post_status"
 

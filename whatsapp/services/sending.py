@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -28,6 +29,7 @@ from whatsapp.models import (
 )
 from whatsapp.services.queue import MESSAGE_DELIVER, enqueue
 
+logger = logging.getLogger(__name__)
 SALE_TYPE_NAMES = {"membership": "Membership", "secondary": "Secondary Sales"}
 
 
@@ -127,6 +129,7 @@ def message_send(
             business_initiated=business_initiated,
             template_edited=edited,
             created_at=now,
+            enqueued_at=now,  # handed to the broker on commit; else the sweep does it
         )
         note_create(
             person=person,
@@ -162,9 +165,21 @@ def _check_messaging_limit(
         raise DomainError(refusal.message, code=refusal.code)
 
 
-def message_enqueue(*, message_id: int, countdown: float = 0) -> None:
-    """Send the message from a worker once the current transaction commits."""
-    transaction.on_commit(lambda: enqueue(MESSAGE_DELIVER, message_id, countdown=countdown))
+def message_enqueue(*, message_id: int) -> None:
+    """Send the message from a worker once the current transaction commits.
+
+    The committed row is the queue: if the broker cannot take the task (Redis down), the message
+    stays queued and the beat sweep (`recovery.sends_sweep`) hands it over later. Never an error
+    after the commit.
+    """
+
+    def hand_over():
+        try:
+            enqueue(MESSAGE_DELIVER, message_id)
+        except Exception:  # any broker failure: the sweep re-enqueues it
+            logger.warning("message %s: could not enqueue, the sweep will send it", message_id)
+
+    transaction.on_commit(hand_over)
 
 
 def person_whatsapp_opt_out(*, person: Person, user: User | None) -> None:
