@@ -216,9 +216,13 @@ def automation_runs_record(
 
 
 def _enqueue_run(run_id: int) -> None:
+    """After the commit: never an error for the request (Redis down); beat's dispatch_due runs it."""
     from automations.tasks import automation_run_execute_task
 
-    automation_run_execute_task.delay(run_id)
+    try:
+        automation_run_execute_task.delay(run_id)
+    except Exception:  # any broker failure: the run is pending in its row, beat executes it
+        logger.warning("automation run %s: could not enqueue, beat will execute it", run_id)
 
 
 def on_person_created(*, person: Person) -> None:

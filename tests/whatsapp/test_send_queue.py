@@ -127,7 +127,9 @@ def test_a_held_send_waits_in_its_row_not_in_the_broker(
     assert row.send_after > timezone.now() + timezone.timedelta(hours=23)
     assert (row.enqueued_at, row.send_attempts) == (None, 0)
     # the worker took the task, parked the message and acknowledged it: nothing waits in Redis
-    assert wait_for(lambda: _broker_tasks("whatsapp.message_deliver") == [], timeout=30)
+    assert wait_for(
+        lambda: [message.pk] not in _broker_tasks("whatsapp.message_deliver"), timeout=30
+    )
     assert locmem.outbox == []
 
     # the hold ends: beat's sweep (run by the worker, as beat would schedule it) releases it
@@ -197,3 +199,24 @@ def test_redis_outage_reads_work_and_a_committed_send_is_swept_later(
     assert sweep_until(lambda: Message.objects.get(pk=message.pk).sid is not None)
     assert [sent["message"].message_id for sent in locmem.outbox] == [message.pk]
     assert locmem.outbox[0]["from"] == f"whatsapp:{SENDER}"
+
+
+def test_redis_outage_a_lead_created_with_an_automation_answers_201(
+    celery_worker, api, settings, sales_user, club, company, template
+):
+    """The lead's welcome automation cannot be enqueued: the lead is committed, the API answers
+    201, and the run waits pending for beat's dispatch."""
+    from automations.models import AutomationRun, RunState
+    from tests.automations.conftest import make_item
+
+    enable(company)
+    make_item(company, template)
+    with redis_down(settings):
+        response = api(sales_user).post(
+            "/api/v1/people",
+            {"first_name": "Eve", "phone_mobile": "+14155550142", "club_id": club.pk},
+            format="json",
+        )
+    assert response.status_code == 201, response.content
+    run = AutomationRun.objects.get(person_id=response.json()["id"])
+    assert run.state == RunState.PENDING
