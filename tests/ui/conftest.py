@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from gymsales.models import Note, NoteKind, SaleType
 from templates_app.models import MessageTemplate, TemplateCategory, TemplateStatus
+from tests.fixtures import twilio_payload
 from whatsapp.models import Direction, Message, MessageStatus, WhatsAppSettings
 
 
@@ -97,17 +98,23 @@ def simulate_inbound(person, body="Yes please!", **params):
 
     settings = WhatsAppSettings.objects.get(company=person.company)
     with transaction.atomic():  # as the webhook worker runs it
+        sid = "SM" + uuid.uuid4().hex
         return inbound_record(
-            params={
-                "AccountSid": settings.twilio_account_sid,
-                "MessageSid": "SM" + uuid.uuid4().hex,
-                "From": f"whatsapp:{person.phone_mobile}",
-                "To": f"whatsapp:{settings.sender_number}",
-                "Body": body,
-                "NumMedia": "0",
-                "ProfileName": person.first_name,
-                **params,
-            }
+            params=twilio_payload(
+                "inbound_text",
+                **{
+                    "AccountSid": settings.twilio_account_sid,
+                    "MessageSid": sid,
+                    "SmsSid": sid,
+                    "SmsMessageSid": sid,
+                    "From": f"whatsapp:{person.phone_mobile}",
+                    "WaId": person.phone_mobile.lstrip("+"),
+                    "To": f"whatsapp:{settings.sender_number}",
+                    "Body": body,
+                    "ProfileName": person.first_name,
+                    **params,
+                },
+            )
         )
 
 
@@ -118,10 +125,15 @@ def status_callback(message, status, **params):
     message.refresh_from_db()
     account_sid = WhatsAppSettings.objects.get(company=message.company_id).twilio_account_sid
     message_status_apply(
-        params={
-            "AccountSid": account_sid,
-            "MessageSid": message.sid,
-            "MessageStatus": status,
-            **params,
-        }
+        params=twilio_payload(
+            "status_delivered",
+            **{
+                "AccountSid": account_sid,
+                "MessageSid": message.sid,
+                "SmsSid": message.sid,
+                "MessageStatus": status,
+                "SmsStatus": status,
+                **params,
+            },
+        )
     )

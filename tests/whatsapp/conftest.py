@@ -10,6 +10,7 @@ from django.utils import timezone
 from twilio.request_validator import RequestValidator
 
 from templates_app.models import MessageTemplate, TemplateStatus
+from tests.fixtures import twilio_payload
 from whatsapp import webhooks
 from whatsapp.models import Conversation, WhatsAppSettings
 from whatsapp.providers import locmem
@@ -130,15 +131,16 @@ def sign(path: str, params: dict, token: str = AUTH_TOKEN) -> str:
 
 
 def status_params(sid: str, status: str, *, error_code: str = "", error_message: str = "") -> dict:
-    params = {
-        "AccountSid": ACCOUNT_SID,
-        "MessageSid": sid,
-        "SmsSid": sid,
-        "MessageStatus": status,
-        "SmsStatus": status,
-        "From": f"whatsapp:{SENDER}",
-        "ApiVersion": "2010-04-01",
-    }
+    """Twilio's status callback (tests/fixtures/twilio/) for our sender's message `sid`."""
+    params = twilio_payload(
+        "status_failed" if error_code else "status_delivered",
+        AccountSid=ACCOUNT_SID,
+        MessageSid=sid,
+        SmsSid=sid,
+        MessageStatus=status,
+        SmsStatus=status,
+        From=f"whatsapp:{SENDER}",
+    )
     if error_code:
         params["ErrorCode"] = error_code
         params["ErrorMessage"] = error_message or "Twilio says no"
@@ -146,16 +148,22 @@ def status_params(sid: str, status: str, *, error_code: str = "", error_message:
 
 
 def inbound_params(from_number: str, body: str, *, sid: str = "SM" + "b" * 32, **extra) -> dict:
-    return {
-        "AccountSid": ACCOUNT_SID,
-        "MessageSid": sid,
-        "From": f"whatsapp:{from_number}",
-        "To": f"whatsapp:{SENDER}",
-        "Body": body,
-        "NumMedia": "0",
-        "ProfileName": "",
-        **extra,
-    }
+    """Twilio's incoming-message request (tests/fixtures/twilio/) from `from_number` to our sender."""
+    return twilio_payload(
+        "inbound_text",
+        **{
+            "AccountSid": ACCOUNT_SID,
+            "MessageSid": sid,
+            "SmsSid": sid,
+            "SmsMessageSid": sid,
+            "From": f"whatsapp:{from_number}",
+            "WaId": from_number.lstrip("+"),
+            "To": f"whatsapp:{SENDER}",
+            "Body": body,
+            "ProfileName": "",
+            **extra,
+        },
+    )
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ import pytest
 from django.utils import timezone
 
 from gymsales.models import ConsentRecord, Note, NoteKind, Person
+from tests.fixtures import twilio_payload
 from tests.whatsapp.conftest import (
     ACCOUNT_SID,
     AUTH_TOKEN,
@@ -289,7 +290,48 @@ def test_inbound_referral_opens_72h(post_webhook, person, wa):
     conversation = Conversation.objects.get(person=person)
     assert conversation.session_expires_at > timezone.now() + timedelta(hours=71)
     assert conversation.opened_by_referral is True
-    assert Message.objects.get().referral == {"ReferralSourceType": "ad", "ReferralSourceId": "123"}
+    assert Message.objects.get().referral == {
+        "ReferralNumMedia": "0",
+        "ReferralSourceType": "ad",
+        "ReferralSourceId": "123",
+    }
+
+
+@pytest.mark.parametrize("name", ["inbound_text", "inbound_media", "inbound_button"])
+def test_twilios_inbound_payloads_are_recorded_whole(post_webhook, person, wa, name):
+    params = twilio_payload(
+        name,
+        AccountSid=ACCOUNT_SID,
+        From=f"whatsapp:{person.phone_mobile}",
+        WaId=person.phone_mobile.lstrip("+"),
+        To=f"whatsapp:{SENDER}",
+    )
+    assert post_webhook("inbound", params).status_code == 200
+
+    message = Message.objects.get()
+    assert (message.person_id, message.sid, message.body) == (
+        person.pk,
+        params["MessageSid"],
+        params["Body"],
+    )
+    assert message.profile_name == params["ProfileName"]
+    assert [m["url"] for m in message.media] == (
+        [params["MediaUrl0"]] if params["NumMedia"] == "1" else []
+    )
+    assert message.button_payload == params.get("ButtonPayload", "")
+
+
+def test_twilios_referral_media_count_alone_is_no_referral(post_webhook, person, wa):
+    """Twilio sends ReferralNumMedia=0 with every WhatsApp message: a plain reply opens 24 h."""
+    params = inbound_params(person.phone_mobile, "Hi")
+    assert params["ReferralNumMedia"] == "0"
+
+    post_webhook("inbound", params)
+
+    conversation = Conversation.objects.get(person=person)
+    assert conversation.session_expires_at <= timezone.now() + timedelta(hours=24)
+    assert conversation.opened_by_referral is False
+    assert Message.objects.get().referral == {}
 
 
 def test_inbound_stores_media_profile_name_and_button(post_webhook, person, wa):

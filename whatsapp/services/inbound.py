@@ -73,7 +73,11 @@ def inbound_record(*, params: dict, received_at: datetime | None = None) -> Mess
             }
             for i in range(_int(params.get("NumMedia")))
         ]
-        referral = {k: v for k, v in params.items() if k.startswith("Referral")}
+        # Twilio sends ReferralNumMedia=0 with every WhatsApp message: only an ad's fields make
+        # a referral (a click-to-WhatsApp entry point, which opens 72 h).
+        referral = {k: v for k, v in params.items() if k.startswith("Referral") and v}
+        if set(referral) <= {"ReferralNumMedia"} and referral.get("ReferralNumMedia", "0") == "0":
+            referral = {}
         last_sale_type = (
             Message.objects.filter(company=company, person=person, direction=Direction.OUTBOUND)
             .order_by("-created_at", "-id")
