@@ -19,6 +19,7 @@ from rest_framework.test import APIClient
 from gymsales.celery import app as celery_app
 from gymsales.models import Role
 from tests.factories import PASSWORD, ClubFactory, CompanyFactory, PersonFactory, UserFactory
+from tests.waits import finished_tasks  # noqa: F401
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS", ROOT / "test-artifacts"))
@@ -30,6 +31,21 @@ celery_app.conf.broker_transport_options = {
     **(celery_app.conf.broker_transport_options or {}),
     "global_keyprefix": BROKER_KEYPREFIX,
 }
+
+
+def pytest_collection_modifyitems(config, items):
+    """Every test that drives Chromium lives under tests/e2e/ (and is marked e2e)."""
+    stray = [
+        item.nodeid
+        for item in items
+        if {"page", "browser"} & set(getattr(item, "fixturenames", ()))
+        and not item.nodeid.startswith("tests/e2e/")
+    ]
+    if stray:
+        raise pytest.UsageError(f"browser tests outside tests/e2e/: {stray}")
+    for item in items:
+        if item.nodeid.startswith("tests/e2e/"):
+            item.add_marker(pytest.mark.e2e)
 
 
 def pytest_sessionfinish(session, exitstatus):

@@ -5,22 +5,16 @@ import os
 import signal
 import socket
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
 import requests
 from django.conf import settings
 
+from tests.waits import wait_for
+
 pytestmark = pytest.mark.worker
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def wait_for(condition, timeout: float = 180, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.2)
 
 
 def free_port() -> int:
@@ -69,7 +63,7 @@ def test_make_run_prints_one_banner_and_logs_to_files(run_env):
             start_new_session=True,
         )
     try:
-        wait_for(lambda: "Logs:" in out.read_text() or proc.poll() is not None, 300, "the banner")
+        assert wait_for(lambda: "Logs:" in out.read_text() or proc.poll() is not None, 300)
         banner = out.read_text()
         assert f"http://127.0.0.1:{port}/" in banner, banner
         for email in ("admin@demo.gymsales.test", "sales@demo.gymsales.test"):
@@ -81,7 +75,7 @@ def test_make_run_prints_one_banner_and_logs_to_files(run_env):
 
         # Beat sends its first due task after ~10 s and the worker runs it: both only in their logs.
         worker_log = logs / "worker.log"
-        wait_for(lambda: "succeeded" in worker_log.read_text(), 120, "the worker to run a task")
+        assert wait_for(lambda: "succeeded" in worker_log.read_text(), 120)
         assert "Sending due task" in (logs / "beat.log").read_text()
         assert "GET /accounts/login/" in (logs / "web.log").read_text()
         assert out.read_text() == banner
@@ -89,6 +83,6 @@ def test_make_run_prints_one_banner_and_logs_to_files(run_env):
     finally:
         os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C
         proc.wait(timeout=60)
-    wait_for(lambda: not group_alive(proc.pid), 60, "web, worker and beat to stop")
+    assert wait_for(lambda: not group_alive(proc.pid), 60)
     with socket.socket() as sock:
         assert sock.connect_ex(("127.0.0.1", int(port))) != 0

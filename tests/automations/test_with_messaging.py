@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from automations import services, tasks
@@ -11,6 +9,7 @@ from automations.models import AutomationRun, RunState
 from gymsales.models import Note, NoteKind, Person
 from templates_app.models import TemplateCategory
 from tests.automations.conftest import make_item, make_template
+from tests.waits import wait_for
 from whatsapp.models import Message, MessageStatus, WhatsAppSettings
 from whatsapp.providers import locmem
 
@@ -139,18 +138,9 @@ def test_no_mobile_is_skipped(company, club, welcome_item):
     assert (run.state, run.reason_code) == (RunState.SKIPPED, "no_mobile")
 
 
-def wait_for(predicate, timeout=15.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False
-
-
 @pytest.mark.django_db(transaction=True)
 def test_end_to_end_through_real_worker_and_beat_task(
-    celery_worker, api, sales_user, company, welcome_item, approved_template
+    celery_worker, finished_tasks, api, sales_user, company, welcome_item, approved_template
 ):
     enable(company)
     lead = create_lead(api, sales_user)
@@ -170,7 +160,7 @@ def test_end_to_end_through_real_worker_and_beat_task(
 
     # Beat ticks (the task function itself) and a repeated execute task change nothing.
     assert tasks.automations_dispatch_due() == 0
-    tasks.automation_run_execute_task.delay(run.pk)
+    repeated = tasks.automation_run_execute_task.delay(run.pk)
     # A delayed run that has come due is dispatched by the beat task.
     delayed = make_item(company, approved_template, name="Follow-up", delay_minutes=60)
     services.on_person_created(person=lead)
@@ -181,6 +171,11 @@ def test_end_to_end_through_real_worker_and_beat_task(
     assert tasks.automations_dispatch_due() == 1
 
     assert wait_for(lambda: len(locmem.outbox) == 2)
-    time.sleep(0.3)  # give a wrongly duplicated send the chance to show up
-    assert len(locmem.outbox) == 2
+    # The repeated task has finished and every message of the lead has been handed to the
+    # provider: a wrongly duplicated send would be there by now.
+    assert wait_for(lambda: repeated.id in finished_tasks)
     assert Message.objects.filter(person=lead).count() == 2
+    assert wait_for(
+        lambda: not Message.objects.filter(person=lead, status=MessageStatus.QUEUED).exists()
+    )
+    assert len(locmem.outbox) == 2

@@ -11,6 +11,7 @@ from twilio.request_validator import RequestValidator
 
 from templates_app.models import MessageTemplate, TemplateStatus
 from tests.fixtures import twilio_payload
+from tests.waits import wait_for  # noqa: F401 (tests import it from here too)
 from whatsapp import webhooks
 from whatsapp.models import Conversation, WhatsAppSettings
 from whatsapp.providers import locmem
@@ -72,18 +73,6 @@ def other_wa(other_company):
         twilio_auth_token=OTHER_AUTH_TOKEN,
         sender_number=OTHER_SENDER,
     )
-
-
-def wait_for(check, timeout: float = 30.0, interval: float = 0.05) -> bool:
-    """Poll `check` until it is true (True) or `timeout` seconds pass (False)."""
-    import time
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(interval)
-    return False
 
 
 def make_due(*messages) -> None:

@@ -1,10 +1,9 @@
 """The send path and the webhook path through a real Celery worker on Redis + PostgreSQL."""
 
-import time
-
 import pytest
 
-from tests.whatsapp.conftest import status_params, wait_for
+from tests.waits import wait_for
+from tests.whatsapp.conftest import status_params
 from whatsapp.models import Message, MessageStatus, WebhookEvent
 from whatsapp.providers import locmem
 
@@ -12,7 +11,7 @@ pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 
 def test_api_send_is_delivered_by_the_worker_once(
-    celery_worker, api, sales_user, person, wa, template
+    celery_worker, finished_tasks, api, sales_user, person, wa, template
 ):
     response = api(sales_user).post(
         f"/api/v1/people/{person.pk}/whatsapp/messages",
@@ -29,8 +28,9 @@ def test_api_send_is_delivered_by_the_worker_once(
     # a duplicate task delivered by the broker changes nothing
     from whatsapp.tasks import message_deliver_task
 
-    message_deliver_task.delay(message_id)
-    time.sleep(0.5)
+    duplicate = message_deliver_task.delay(message_id)
+    assert wait_for(lambda: duplicate.id in finished_tasks)
+    assert finished_tasks[duplicate.id] == "skipped"
     assert len(locmem.outbox) == 1
 
 
