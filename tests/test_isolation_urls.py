@@ -13,16 +13,19 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from automations.models import AutomatedItem, AutomationKind, TriggerEvent
 from gymsales import services
 from templates_app.models import MessageTemplate, TemplateStatus
+from whatsapp.models import Direction, Message, MessageStatus
 
 pytestmark = pytest.mark.django_db
 
 OUR_APPS = {"gymsales", "whatsapp", "templates_app", "automations", "reporting"}
 # URL kwarg → the other company's object it names (an unknown int kwarg fails the test: add it).
-OWNED = {"person_id", "sale_id", "appointment_id", "template_id", "item_id"}
+OWNED = {"person_id", "sale_id", "appointment_id", "template_id", "item_id", "message_id"}
+POSITIONS = {"index"}  # not ids: a position inside the object (0 exists)
 PLATFORM_ONLY = {"company_id"}  # the platform API's companies: 403 for a company's staff
 # Django's own admin: platform admins only (no company staff get in at all).
 NOT_TENANT_ROUTES = re.compile(r"^admin/")
 WRITES = ("post", "put", "patch", "delete")
+MEDIA_URL = "https://api.twilio.com/2010-04-01/Accounts/AC" + "2" * 32 + "/Messages/MM" + "2" * 32
 
 
 def _routes(resolver=None, prefix=""):
@@ -90,13 +93,23 @@ def other_objects(other_company, other_person):
             trigger_event=TriggerEvent.LEAD_CREATED,
             template=template,
         ).pk,
+        "message_id": Message.objects.create(
+            company=other_company,
+            person=other_person,
+            direction=Direction.INBOUND,
+            status=MessageStatus.RECEIVED,
+            body="Beta's photo",
+            media=[{"url": MEDIA_URL, "content_type": "image/png"}],
+        ).pk,
+        "index": 0,
         "company_id": other_company.pk,
     }
 
 
 def test_there_are_routes_to_check():
     kwargs = set().union(*(param.values[2] for param in ID_ROUTES))
-    assert kwargs <= OWNED | PLATFORM_ONLY, f"unknown URL kwargs: {kwargs - OWNED - PLATFORM_ONLY}"
+    known = OWNED | PLATFORM_ONLY | POSITIONS
+    assert kwargs <= known, f"unknown URL kwargs: {kwargs - known}"
     assert len(ID_ROUTES) >= 25
 
 
@@ -104,7 +117,7 @@ def test_there_are_routes_to_check():
 def test_other_companys_id_is_refused_on_every_route(
     client, api, admin_user, other_objects, route, pattern, kwargs
 ):
-    unknown = kwargs - OWNED - PLATFORM_ONLY
+    unknown = kwargs - OWNED - PLATFORM_ONLY - POSITIONS
     assert not unknown, f"{route}: say which company-owned object {unknown} names (OWNED)"
     path = "/" + re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(other_objects[m.group(1)]), route)
     if route.startswith("api/"):
