@@ -11,7 +11,6 @@ from twilio.request_validator import RequestValidator
 
 from templates_app.models import MessageTemplate, TemplateStatus
 from tests.fixtures import twilio_payload
-from tests.waits import wait_for  # noqa: F401 (tests import it from here too)
 from whatsapp import webhooks
 from whatsapp.models import Conversation, WhatsAppSettings
 from whatsapp.providers import locmem

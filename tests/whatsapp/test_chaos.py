@@ -28,7 +28,8 @@ from django.db import connection
 from twilio.request_validator import RequestValidator
 
 from tests.factories import PersonFactory
-from tests.whatsapp.conftest import AUTH_TOKEN, enable, make_template, wait_for
+from tests.waits import wait_for
+from tests.whatsapp.conftest import AUTH_TOKEN, enable, make_template
 from whatsapp import services
 from whatsapp.models import Message, MessageStatus
 

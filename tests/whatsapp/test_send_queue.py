@@ -17,13 +17,13 @@ from django.conf import settings as django_settings
 from django.utils import timezone
 
 from gymsales.models import Note, NoteKind
+from tests.waits import wait_for
 from tests.whatsapp.conftest import (
     SENDER,
     enable,
     inbound_params,
     make_due,
     open_session,
-    wait_for,
 )
 from whatsapp import services
 from whatsapp.models import Message, MessageStatus
