@@ -30,16 +30,19 @@ def test_create_with_live_validation_then_submit_and_sync_to_approved(
     expect(page.locator("#errors-body")).to_be_empty()
     page.locator("#var_1_source").select_option("first_name")
     page.locator("#var_2_source").select_option("club_name")
-    page.get_by_label("Search a person for the preview").fill("Jane")
+    # Pick only once the search has answered: its options replace the list (as for a user).
+    with page.expect_response(lambda response: "/templates/people/" in response.url):
+        page.get_by_label("Search a person for the preview").fill("Jane")
     expect(page.locator("#id_preview_person option")).to_have_count(2)
+    expect(page.locator("#id_preview_person")).to_be_enabled()
     picker = page.get_by_label("Preview for")
     picker.focus()  # as a user does, who clicks the picker, leaving the search box
     picker.select_option(str(person.pk))
     expect(page.get_by_test_id("preview")).to_contain_text("Hi Jane, welcome to Alpha Central")
     expect(page.locator("#errors-variables")).to_be_empty()
     screenshot(page, "template-editor")
-    page.get_by_role("button", name="Save").click()
-
+    with page.expect_navigation():
+        page.get_by_role("button", name="Save").click()
     expect(page.get_by_test_id("status")).to_have_text("Draft")
     page.get_by_role("button", name="Submit for approval").click()
     expect(page.get_by_test_id("status")).to_have_text("Pending")
