@@ -8,6 +8,8 @@ ALLOWED_HOSTS, PUBLIC_BASE_URL and WHATSAPP_BACKEND=twilio.
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF, UNSAFE_INLINE
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -15,16 +17,24 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=True)
-SECRET_KEY = env.str(
-    "SECRET_KEY",
-    default="dev-only-insecure-key-change-me" if DEBUG else environ.Env.NOTSET,
-)
+DEV_SECRET_KEY = "dev-only-insecure-key-change-me"
+SECRET_KEY = env.str("SECRET_KEY", default=DEV_SECRET_KEY if DEBUG else environ.Env.NOTSET)
+if not DEBUG and SECRET_KEY in (DEV_SECRET_KEY, "change-me-in-production"):
+    raise ImproperlyConfigured("Set SECRET_KEY to a long random value when DEBUG is false.")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
-# Behind a TLS-terminating proxy (nginx, a load balancer).
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-USE_X_FORWARDED_HOST = env.bool("USE_X_FORWARDED_HOST", default=True)
+# Behind a TLS-terminating proxy (nginx, a load balancer) only: a client could send
+# X-Forwarded-Proto/-Host/-For itself, so they are believed only when TRUST_X_FORWARDED is set.
+TRUST_X_FORWARDED = env.bool("TRUST_X_FORWARDED", default=False)
+if TRUST_X_FORWARDED:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+USE_X_FORWARDED_HOST = TRUST_X_FORWARDED
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
+# HSTS on every HTTPS response in production (a year); SECURE_HSTS_SECONDS=0 turns it off.
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -51,6 +61,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "gymsales.middleware.MethodOverrideMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -62,6 +73,24 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "gymsales.middleware.TenantScopeMiddleware",
 ]
+
+# Content Security Policy on every response (django-csp): scripts only from our own static files
+# (no inline script or handler anywhere), no plugins, no framing, forms post only to us. Inline
+# styles stay allowed (htmx's indicator style and the pages' small <style> blocks).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 ROOT_URLCONF = "gymsales.urls"
 WSGI_APPLICATION = "gymsales.wsgi.application"

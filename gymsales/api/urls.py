@@ -1,11 +1,11 @@
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from gymsales.api import people, platform
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("companies", platform.CompaniesView.as_view()),
     path("companies/<int:company_id>", platform.CompanyView.as_view()),
     path("companies/<int:company_id>/clubs", platform.CompanyClubsView.as_view()),

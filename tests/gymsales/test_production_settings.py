@@ -26,6 +26,11 @@ print("swagger", client.get("/static/drf_spectacular_sidecar/swagger-ui-dist/swa
 request = RequestFactory().get("/", HTTP_X_FORWARDED_PROTO="https")
 print("secure", request.is_secure(), RequestFactory().get("/").is_secure())
 print("cookie", "secure" in str(page.cookies.get("csrftoken", "")).lower() or settings.CSRF_COOKIE_SECURE)
+secure = client.get("/accounts/login/", HTTP_X_FORWARDED_PROTO="https")
+print("hsts", secure.get("Strict-Transport-Security"))
+print("csp", page.get("Content-Security-Policy"))
+forwarded = RequestFactory().get("/", HTTP_X_FORWARDED_HOST="evil.example")
+print("host", forwarded.get_host())
 """
 
 
@@ -35,22 +40,32 @@ def _env(**extra) -> dict:
     return env
 
 
-def test_secret_key_is_required_when_debug_is_false():
-    result = subprocess.run(
+def _django_setup(**env) -> subprocess.CompletedProcess:
+    return subprocess.run(
         [sys.executable, "-c", "import django; django.setup()"],
-        env=_env(DEBUG="false"),
+        env=_env(**env),
         cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=60,
     )
 
+
+def test_secret_key_is_required_when_debug_is_false():
+    result = _django_setup(DEBUG="false")
+
     assert result.returncode != 0
     assert "SECRET_KEY" in result.stderr
 
 
-def test_production_serves_collected_static_files_and_trusts_the_proxy(tmp_path):
-    env = _env(DEBUG="false", SECRET_KEY="test-only-production-key", STATIC_ROOT=str(tmp_path))
+def _production_probe(tmp_path, **extra) -> list[str]:
+    env = _env(
+        DEBUG="false",
+        SECRET_KEY="test-only-production-key",
+        STATIC_ROOT=str(tmp_path),
+        ALLOWED_HOSTS="testserver,evil.example",
+        **extra,
+    )
     subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
         env=env,
@@ -64,7 +79,12 @@ def test_production_serves_collected_static_files_and_trusts_the_proxy(tmp_path)
     )
 
     assert result.returncode == 0, result.stderr
-    lines = result.stdout.splitlines()
+    return result.stdout.splitlines()
+
+
+def test_production_serves_collected_static_files_and_trusts_a_configured_proxy(tmp_path):
+    lines = _production_probe(tmp_path, TRUST_X_FORWARDED="true")
+
     assert lines[0] == "login 200"
     assert lines[1].startswith("css 200 ")
     assert "immutable" in lines[1]
@@ -72,3 +92,51 @@ def test_production_serves_collected_static_files_and_trusts_the_proxy(tmp_path)
     assert lines[3] == "swagger 200"
     assert lines[4] == "secure True False"
     assert lines[5] == "cookie True"
+    assert lines[6] == "hsts max-age=31536000"
+    csp = lines[7]
+    for directive in ("default-src 'self'", "script-src 'self'", "object-src 'none'"):
+        assert directive in csp
+    assert "frame-ancestors 'none'" in csp
+    assert lines[8] == "host evil.example"
+
+
+def test_x_forwarded_headers_are_not_trusted_unless_configured(tmp_path):
+    lines = _production_probe(tmp_path)
+
+    assert lines[4] == "secure False False"  # X-Forwarded-Proto: https from a client: ignored
+    assert lines[6] == "hsts None"  # so no HSTS over what is really plain HTTP
+    assert lines[8] == "host testserver"
+
+
+def test_the_development_secret_key_is_refused_in_production():
+    result = _django_setup(DEBUG="false", SECRET_KEY="dev-only-insecure-key-change-me")
+
+    assert result.returncode != 0
+    assert "Set SECRET_KEY to a long random value" in result.stderr
+
+
+def test_docker_compose_has_no_default_secret_and_seeds_the_demo_only_on_request():
+    import yaml
+
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    app = compose["x-app"]["environment"]
+
+    assert app["SECRET_KEY"].startswith("${SECRET_KEY:?")
+    assert app["SEED_DEMO"] == "${SEED_DEMO:-0}"
+    assert app["TRUST_X_FORWARDED"] == "${TRUST_X_FORWARDED:-false}"
+    migrate = compose["services"]["migrate"]["command"]
+    assert 'if [ "$$SEED_DEMO" = 1 ]; then python manage.py seed_demo; fi' in migrate
+    for service in compose["services"].values():
+        assert "seed_demo" not in str(service.get("command", "")).replace(
+            'if [ "$$SEED_DEMO" = 1 ]; then python manage.py seed_demo; fi', ""
+        )
+    assert "demo-pass" not in (ROOT / "docker-compose.yml").read_text()
+
+
+def test_pages_and_api_carry_the_content_security_policy(client, db):
+    for path in ("/accounts/login/", "/api/v1/people"):
+        policy = client.get(path)["Content-Security-Policy"]
+        assert (
+            "script-src 'self'" in policy
+            and "'unsafe-inline'" not in policy.split("script-src")[1].split(";")[0]
+        )

@@ -7,6 +7,12 @@ document.addEventListener("click", (event) => {
   }
 }, true);
 
+// Filters that apply as soon as they change (no inline handlers: the CSP allows none).
+document.addEventListener("change", (event) => {
+  const field = event.target.closest("[data-autosubmit]");
+  if (field && field.form) field.form.requestSubmit();
+});
+
 // The New WhatsApp dialog: opens when htmx loads its form, closes on [data-dialog-close] or a send.
 function waDialog() { return document.getElementById("wa-dialog"); }
 function updateCounter(field) {
