@@ -5,6 +5,7 @@ addresses, the console WhatsApp backend, DEBUG on. Production sets DEBUG=false, 
 ALLOWED_HOSTS, PUBLIC_BASE_URL and WHATSAPP_BACKEND=twilio.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -57,6 +58,7 @@ INSTALLED_APPS = [
     "templates_app",
     "automations",
     "reporting",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -72,6 +74,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "gymsales.middleware.TenantScopeMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 # Content Security Policy on every response (django-csp): scripts only from our own static files
@@ -119,6 +122,11 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "gymsales.User"
+# django-axes first: a locked-out log-in is refused before any password hashing.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
@@ -249,6 +257,21 @@ SPECTACULAR_SETTINGS = {
         "AutomationKindEnum": "automations.models.AutomationKind",
     },
 }
+
+# --- Log-in throttling (API.md Conventions; gymsales.login_throttle) ---------------------------
+# Failed log-ins counted per account AND address in the shared cache (Redis), so an attacker
+# never locks out anybody else; locked, the API answers 429 + Retry-After, the page says so.
+AXES_ENABLED = env.bool("LOGIN_THROTTLE_ENABLED", default=True)
+AXES_HANDLER = "gymsales.login_throttle.ThrottleCacheHandler"
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_USERNAME_CALLABLE = "gymsales.login_throttle.login_username"
+AXES_CLIENT_IP_CALLABLE = "gymsales.login_throttle.client_ip"
+AXES_LOCKOUT_CALLABLE = "gymsales.login_throttle.lockout_page"
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ADMIN = False
+AXES_VERBOSE = False
 
 # --- WhatsApp / Twilio --------------------------------------------------------------------------
 PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")

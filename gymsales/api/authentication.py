@@ -16,6 +16,9 @@ from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.authentication import BasicAuthentication
+from rest_framework.exceptions import AuthenticationFailed, Throttled
+
+from gymsales.login_throttle import MESSAGE, cool_off_seconds, login_locked_out
 
 
 def _key(email: str, password: str) -> str:
@@ -27,12 +30,28 @@ def _fingerprint(user) -> str:
     return hashlib.sha256(f"{user.pk}:{user.password}".encode()).hexdigest()
 
 
+def _throttled() -> Throttled:
+    return Throttled(wait=cool_off_seconds(), detail=MESSAGE)
+
+
 class EmailBasicAuthentication(BasicAuthentication):
     """401 carries `WWW-Authenticate: Basic realm="GymSales API"`."""
 
     www_authenticate_realm = "GymSales API"
 
     def authenticate_credentials(self, userid, password, request=None):
+        """Refused with 429 + Retry-After while this account is locked for this address
+        (gymsales.login_throttle): no password is checked then."""
+        if request is not None and login_locked_out(request, username=userid):
+            raise _throttled()
+        try:
+            return self._authenticate_credentials(userid, password, request)
+        except AuthenticationFailed:
+            if getattr(request, "axes_locked_out", False):  # this failure reached the limit
+                raise _throttled() from None
+            raise
+
+    def _authenticate_credentials(self, userid, password, request=None):
         remember_for = settings.API_AUTH_CACHE_SECONDS
         if not remember_for:
             return super().authenticate_credentials(userid, password, request)
