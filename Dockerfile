@@ -8,7 +8,7 @@ COPY templates_app templates_app
 COPY automations automations
 COPY reporting reporting
 COPY manage.py gunicorn.conf.py ./
-RUN pip install --no-cache-dir . && DEBUG=false SECRET_KEY=build python manage.py collectstatic --noinput
+RUN pip install --no-cache-dir . && DEBUG=false SECRET_KEY=build SECRETS_ENCRYPTION_KEYS=build python manage.py collectstatic --noinput
 RUN useradd --create-home app
 USER app
 EXPOSE 8000

@@ -5,6 +5,8 @@ addresses, the console WhatsApp backend, DEBUG on. Production sets DEBUG=false, 
 ALLOWED_HOSTS, PUBLIC_BASE_URL and WHATSAPP_BACKEND=twilio.
 """
 
+import base64
+import hashlib
 from datetime import timedelta
 from pathlib import Path
 
@@ -257,6 +259,21 @@ SPECTACULAR_SETTINGS = {
         "AutomationKindEnum": "automations.models.AutomationKind",
     },
 }
+
+# --- Secrets at rest (gymsales.crypto) -------------------------------------------------------------
+# Fernet keys, comma-separated, newest first: the first encrypts the Twilio auth tokens, every one
+# decrypts (README "Secrets at rest": rotation). Required in production; development derives one
+# from SECRET_KEY.
+SECRETS_ENCRYPTION_KEYS = env.list("SECRETS_ENCRYPTION_KEYS", default=[])
+if not SECRETS_ENCRYPTION_KEYS:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "Set SECRETS_ENCRYPTION_KEYS (a key: python -c 'from cryptography.fernet import "
+            "Fernet; print(Fernet.generate_key().decode())')."
+        )
+    SECRETS_ENCRYPTION_KEYS = [
+        base64.urlsafe_b64encode(hashlib.sha256(f"secrets:{SECRET_KEY}".encode()).digest()).decode()
+    ]
 
 # --- Log-in throttling (API.md Conventions; gymsales.login_throttle) ---------------------------
 # Failed log-ins counted per account AND address in the shared cache (Redis), so an attacker

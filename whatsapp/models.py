@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils import timezone
 
+from gymsales.crypto import EncryptedTextField
 from gymsales.models import Company, Person, SaleType, User
 from gymsales.tenancy import tenant_manager
 
@@ -29,7 +30,7 @@ class WhatsAppSettings(models.Model):
     sender_number = models.CharField(max_length=20, blank=True, default="", help_text="+E164")
     twilio_account_sid = models.CharField(max_length=34, blank=True, default="", db_index=True)
     # A secret: write-only in the API and the admin, never logged.
-    twilio_auth_token = models.CharField(max_length=128, blank=True, default="")
+    twilio_auth_token = EncryptedTextField(blank=True, default="")
     messaging_service_sid = models.CharField(max_length=34, blank=True, default="")
     messaging_limit = models.IntegerField(
         choices=MessagingLimit.choices,

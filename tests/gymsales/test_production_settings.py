@@ -62,6 +62,7 @@ def _production_probe(tmp_path, **extra) -> list[str]:
     env = _env(
         DEBUG="false",
         SECRET_KEY="test-only-production-key",
+        SECRETS_ENCRYPTION_KEYS="Jd4mVvC5dMrPIlZsBjLhWkKOtBZHmQwzlAi1yUFEjPc=",
         STATIC_ROOT=str(tmp_path),
         ALLOWED_HOSTS="testserver,evil.example",
         **extra,
@@ -122,6 +123,7 @@ def test_docker_compose_has_no_default_secret_and_seeds_the_demo_only_on_request
     app = compose["x-app"]["environment"]
 
     assert app["SECRET_KEY"].startswith("${SECRET_KEY:?")
+    assert app["SECRETS_ENCRYPTION_KEYS"].startswith("${SECRETS_ENCRYPTION_KEYS:?")
     assert app["SEED_DEMO"] == "${SEED_DEMO:-0}"
     assert app["TRUST_X_FORWARDED"] == "${TRUST_X_FORWARDED:-false}"
     migrate = compose["services"]["migrate"]["command"]
@@ -140,3 +142,10 @@ def test_pages_and_api_carry_the_content_security_policy(client, db):
             "script-src 'self'" in policy
             and "'unsafe-inline'" not in policy.split("script-src")[1].split(";")[0]
         )
+
+
+def test_encryption_keys_are_required_in_production():
+    result = _django_setup(DEBUG="false", SECRET_KEY="test-only-production-key")
+
+    assert result.returncode != 0
+    assert "Set SECRETS_ENCRYPTION_KEYS" in result.stderr

@@ -4,7 +4,7 @@ failures and what their error codes ask for (SPEC §6)."""
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from django.conf import settings as django_settings
@@ -12,6 +12,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from gymsales.crypto import secret_decrypt
 from gymsales.models import (
     NoteKind,
     Person,
@@ -121,7 +122,9 @@ def _claim(message_id: int, now: datetime) -> _Claimed | None:
         import json
 
         values[4] = json.loads(values[4])
-    return _Claimed(*values)
+    claimed = _Claimed(*values)
+    # Raw SQL reads the column as stored: the token is encrypted at rest (gymsales.crypto).
+    return replace(claimed, auth_token=secret_decrypt(claimed.auth_token))
 
 
 def _park(message_id: int, now: datetime, *, wait: float, count_attempt: bool) -> None:

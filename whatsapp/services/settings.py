@@ -48,3 +48,16 @@ def credentials_for(settings: WhatsAppSettings) -> Credentials:
         sender_number=settings.sender_number,
         messaging_service_sid=settings.messaging_service_sid,
     )
+
+
+def auth_tokens_reencrypt() -> int:
+    """Encrypt every stored Twilio auth token again with the first SECRETS_ENCRYPTION_KEYS key
+    (after a key rotation; see README). Returns how many were re-encrypted."""
+    count = 0
+    rows = WhatsAppSettings.objects.exclude(twilio_auth_token="").values_list(
+        "pk", "twilio_auth_token"
+    )
+    for pk, token in rows:
+        WhatsAppSettings.objects.filter(pk=pk).update(twilio_auth_token=token)
+        count += 1
+    return count
