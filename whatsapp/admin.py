@@ -1,7 +1,8 @@
 from django import forms
 from django.contrib import admin
 
-from whatsapp.models import Message, WebhookEvent, WhatsAppSettings
+from whatsapp.models import Message, WebhookEvent, WhatsAppAuditEntry, WhatsAppSettings
+from whatsapp.services.audit import audit_settings_change, settings_snapshot
 
 
 class WhatsAppSettingsForm(forms.ModelForm):
@@ -40,11 +41,14 @@ class WhatsAppSettingsAdmin(admin.ModelAdmin):
     readonly_fields = ["suspended_at", "updated_at"]
 
     def save_model(self, request, obj, form, change):
+        stored = WhatsAppSettings.objects.filter(pk=obj.pk).first() if change else None
+        before = settings_snapshot(stored)
         if obj.enabled and "enabled" in form.changed_data:
             # A platform admin re-enabling WhatsApp lifts a 63020 suspension.
             obj.suspended_reason = ""
             obj.suspended_at = None
         super().save_model(request, obj, form, change)
+        audit_settings_change(settings=obj, before=before, actor=request.user)
 
 
 @admin.register(Message)
@@ -69,3 +73,21 @@ class WebhookEventAdmin(admin.ModelAdmin):
     list_display = ["id", "kind", "event_id", "company", "received_at", "processed_at"]
     list_filter = ["kind"]
     readonly_fields = [field.name for field in WebhookEvent._meta.fields]
+
+
+@admin.register(WhatsAppAuditEntry)
+class WhatsAppAuditEntryAdmin(admin.ModelAdmin):
+    """Read-only: the trail is written by the actions it records, never by hand."""
+
+    list_display = ["created_at", "company", "action", "actor_label"]
+    list_filter = ["action", "company"]
+    readonly_fields = ["created_at", "company", "action", "actor", "actor_label", "changes"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

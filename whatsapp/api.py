@@ -8,13 +8,13 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from gymsales import selectors as crm_selectors
-from gymsales.api.base import CompanyAPIView
+from gymsales.api.base import CompanyAPIView, PlatformAPIView
 from gymsales.api.fields import DateTimeField, ModelSerializer
 from gymsales.errors import DomainError
 from gymsales.models import Note, NoteKind, SaleTypeKey
 from templates_app.selectors import template_get_for_company
 from whatsapp import selectors, services
-from whatsapp.models import Message
+from whatsapp.models import Message, WhatsAppAuditEntry
 
 
 class MessageSerializer(ModelSerializer):
@@ -161,3 +161,26 @@ class NewsfeedView(CompanyAPIView):
             crm_selectors.notes_list(company=self.company, **filters.validated_data)
         )
         return self.get_paginated_response(NoteSerializer(page, many=True).data)
+
+
+class AuditEntrySerializer(ModelSerializer):
+    actor_id = serializers.IntegerField(allow_null=True)
+    actor = serializers.CharField(source="actor_label")
+    changes = serializers.JSONField()
+
+    class Meta:
+        model = WhatsAppAuditEntry
+        fields = ["id", "action", "actor_id", "actor", "changes", "created_at"]
+
+
+class CompanyWhatsAppAuditView(PlatformAPIView):
+    """A company's WhatsApp audit trail, newest first (platform admins, as the rest of
+    /companies/; only that company's entries)."""
+
+    serializer_class = AuditEntrySerializer
+
+    @extend_schema(operation_id="whatsappAuditList")
+    def get(self, request, company_id: int):
+        company = crm_selectors.company_get(pk=company_id)
+        page = self.paginate_queryset(selectors.whatsapp_audit_list(company=company))
+        return self.get_paginated_response(AuditEntrySerializer(page, many=True).data)

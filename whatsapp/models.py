@@ -211,3 +211,36 @@ class WebhookEvent(models.Model):
                 name="webhook_event_pending",
             ),
         ]
+
+
+class AuditAction(models.TextChoices):
+    ENABLED = "whatsapp_enabled", "WhatsApp enabled"
+    DISABLED = "whatsapp_disabled", "WhatsApp disabled"
+    SETTINGS_CHANGED = "settings_changed", "Settings changed"
+    SUSPENDED = "suspended", "Suspended (error 63020)"
+    HELD = "held", "Sends held (error 63018)"
+
+
+class WhatsAppAuditEntry(models.Model):
+    """Who (or what) changed a company's WhatsApp settings, when, and the values before and after
+    (a secret only as changed / not changed, never its value)."""
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="+")
+    action = models.CharField(max_length=32, choices=AuditAction.choices)
+    actor = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    actor_label = models.CharField(max_length=200, help_text="The user's email, or what did it.")
+    changes = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    objects = tenant_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "WhatsApp audit entry"
+        verbose_name_plural = "WhatsApp audit trail"
+        indexes = [models.Index(fields=["company", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} by {self.actor_label}"

@@ -15,6 +15,7 @@ from whatsapp.models import (
     Direction,
     Message,
     MessageStatus,
+    WhatsAppAuditEntry,
     WhatsAppSettings,
 )
 
@@ -192,3 +193,7 @@ def message_media_content(*, company: Company, person: Person, message_id: int, 
         raise Http404("No such media.")
     settings = whatsapp_settings_for(company=company)
     return get_backend(credentials=credentials_for(settings)).fetch_media(url)
+
+
+def whatsapp_audit_list(*, company: Company) -> QuerySet[WhatsAppAuditEntry]:
+    return WhatsAppAuditEntry.objects.filter(company=company).order_by("-created_at", "-id")

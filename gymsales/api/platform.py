@@ -257,7 +257,7 @@ class CompanyWhatsAppView(PlatformAPIView):
         serializer = WhatsAppSettingsInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         settings = whatsapp_services.whatsapp_settings_update(
-            company=company, data=serializer.validated_data
+            company=company, data=serializer.validated_data, actor=request.user
         )
         return Response(WhatsAppSettingsSerializer(settings).data)
 

@@ -22,6 +22,7 @@ from gymsales.tenancy import all_companies, company_scope
 from whatsapp import errors as wa_errors
 from whatsapp import rules
 from whatsapp.models import (
+    AuditAction,
     Conversation,
     Direction,
     Message,
@@ -34,6 +35,7 @@ from whatsapp.providers import (
     ProviderError,
     get_backend,
 )
+from whatsapp.services.audit import audit_automatic
 
 logger = logging.getLogger(__name__)
 
@@ -309,19 +311,41 @@ def _apply_error_effects(*, message: Message, code: str, now: datetime) -> None:
             send_after=now + timedelta(seconds=wa_errors.RETRY_ONCE_AFTER_SECONDS[code]),
         )
     elif code == wa_errors.HOLD_COMPANY_SENDS:
-        WhatsAppSettings.objects.filter(company_id=message.company_id).update(
-            sends_held_until=now + HOLD_AFTER_RATE_LIMIT
+        _settings_changed_by_error(
+            message=message,
+            code=code,
+            action=AuditAction.HELD,
+            changes={"sends_held_until": now + HOLD_AFTER_RATE_LIMIT},
         )
     elif code == wa_errors.SUSPEND_COMPANY:
-        WhatsAppSettings.objects.filter(company_id=message.company_id).update(
-            enabled=False,
-            suspended_at=now,
-            suspended_reason=(
-                "Twilio error 63020 (Business Manager account error): WhatsApp was suspended "
-                "until a platform admin re-enables it."
-            ),
+        _settings_changed_by_error(
+            message=message,
+            code=code,
+            action=AuditAction.SUSPENDED,
+            changes={
+                "enabled": False,
+                "suspended_at": now,
+                "suspended_reason": (
+                    "Twilio error 63020 (Business Manager account error): WhatsApp was suspended "
+                    "until a platform admin re-enables it."
+                ),
+            },
         )
     elif code == wa_errors.SESSION_CLOSED:
         Conversation.objects.filter(
             company_id=message.company_id, person_id=message.person_id, session_expires_at__gt=now
         ).update(session_expires_at=now)
+
+
+def _settings_changed_by_error(*, message: Message, code: str, action: str, changes: dict) -> None:
+    """A hold (63018) or suspension (63020): the settings change, and its audit row."""
+    rows = WhatsAppSettings.objects.filter(company_id=message.company_id)
+    before = rows.values(*changes).first() or {}
+    rows.update(**changes)
+    audit_automatic(
+        company_id=message.company_id,
+        action=action,
+        before=before,
+        after=changes,
+        cause=f"Twilio error {code} on message {message.pk}",
+    )

@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from gymsales.errors import FieldErrors
 from gymsales.models import (
     Company,
+    User,
 )
 from whatsapp.models import (
     SENDER_TAKEN,
@@ -17,9 +18,12 @@ from whatsapp.models import (
 from whatsapp.providers import (
     Credentials,
 )
+from whatsapp.services.audit import audit_settings_change, settings_snapshot
 
 
-def whatsapp_settings_update(*, company: Company, data: dict[str, Any]) -> WhatsAppSettings:
+def whatsapp_settings_update(
+    *, company: Company, data: dict[str, Any], actor: User | None = None
+) -> WhatsAppSettings:
     """Platform admin: enable/disable WhatsApp and set the Twilio sender.
 
     Re-enabling clears a suspension (error 63020). An omitted auth token keeps the stored one.
@@ -29,12 +33,14 @@ def whatsapp_settings_update(*, company: Company, data: dict[str, Any]) -> Whats
             settings, _ = WhatsAppSettings.objects.select_for_update().get_or_create(
                 company=company
             )
+            before = settings_snapshot(settings)
             for field, value in data.items():
                 setattr(settings, field, value)
             if data.get("enabled") is True:
                 settings.suspended_reason = ""
                 settings.suspended_at = None
             settings.save()  # invalidates every process's account cache (whatsapp.apps)
+            audit_settings_change(settings=settings, before=before, actor=actor)
     except IntegrityError:  # whatsapp_sender_number_unique: the database decides, race-free
         raise FieldErrors({"sender_number": [SENDER_TAKEN]}) from None
     return settings
