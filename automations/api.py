@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_serializer
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
@@ -65,6 +65,7 @@ class AutomatedItemInputSerializer(serializers.Serializer):
         return {**data, **trigger, **filters}
 
 
+@extend_schema_serializer(component_name="AutomatedItem")
 class AutomatedItemOutputSerializer(ModelSerializer):
     trigger = serializers.SerializerMethodField()
     filters = serializers.SerializerMethodField()
@@ -155,7 +156,9 @@ class _ItemsAPIView(CompanyAPIView):
 
 
 class AutomatedItemsView(_ItemsAPIView):
-    @extend_schema(operation_id="automatedItemsList")
+    @extend_schema(
+        responses=AutomatedItemOutputSerializer(many=True), operation_id="automatedItemsList"
+    )
     def get(self, request):
         page = self.paginate_queryset(selectors.automated_items_list(company=self.company))
         return self.get_paginated_response(AutomatedItemOutputSerializer(page, many=True).data)
@@ -184,7 +187,11 @@ class AutomatedItemView(_ItemsAPIView):
         item = selectors.automated_item_get_for_company(company=self.company, pk=item_id)
         return Response(AutomatedItemOutputSerializer(item).data)
 
-    @extend_schema(request=AutomatedItemInputSerializer, operation_id="automatedItemsUpdate")
+    @extend_schema(
+        request=AutomatedItemInputSerializer(partial=True),
+        responses={200: AutomatedItemOutputSerializer},
+        operation_id="automatedItemsUpdate",
+    )
     def put(self, request, item_id: int):
         item = selectors.automated_item_get_for_company(company=self.company, pk=item_id)
         serializer = AutomatedItemInputSerializer(data=request.data, partial=True)
@@ -194,7 +201,11 @@ class AutomatedItemView(_ItemsAPIView):
         )
         return Response(AutomatedItemOutputSerializer(item).data)
 
-    @extend_schema(request=AutomatedItemInputSerializer, operation_id="automatedItemsPatch")
+    @extend_schema(
+        request=AutomatedItemInputSerializer(partial=True),
+        responses={200: AutomatedItemOutputSerializer},
+        operation_id="automatedItemsPatch",
+    )
     def patch(self, request, item_id: int):
         return self.put(request, item_id)
 
@@ -208,7 +219,7 @@ class AutomatedItemView(_ItemsAPIView):
 class AutomatedItemRunsView(_ItemsAPIView):
     serializer_class = AutomationRunSerializer
 
-    @extend_schema(operation_id="automatedItemRuns")
+    @extend_schema(responses=AutomationRunSerializer(many=True), operation_id="automatedItemRuns")
     def get(self, request, item_id: int):
         item = selectors.automated_item_get_for_company(company=self.company, pk=item_id)
         page = self.paginate_queryset(selectors.automation_runs_for_item(item=item))

@@ -235,17 +235,35 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "gymsales.api.errors.exception_handler",
     "NON_FIELD_ERRORS_KEY": "base",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "gymsales.api.schema.AutoSchema",
+    "DEFAULT_METADATA_CLASS": "gymsales.api.metadata.Metadata",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 # How long a verified Basic-auth credential is remembered (0: check the password every time).
 API_AUTH_CACHE_SECONDS = env.int("API_AUTH_CACHE_SECONDS", default=300)
 SPECTACULAR_SETTINGS = {
     "TITLE": "GymSales WhatsApp API",
-    "DESCRIPTION": "People, WhatsApp messaging, templates and automations for GymSales.",
+    "DESCRIPTION": (
+        "People, WhatsApp messaging, templates and automations for GymSales. HTTP Basic with a "
+        "user's email and password. Bodies are JSON (`application/json`); the same fields are "
+        "also accepted as `application/x-www-form-urlencoded` (structured values as JSON "
+        "strings). A collection is `{collection, pagination}` (`?page=`, `?per_page=` up to "
+        "200); every error is `{errors, code}` (see the Error schema for the codes)."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # API.md: HTTP Basic with a user's email and password (the session serves the app's own pages).
+    "AUTHENTICATION_WHITELIST": ["gymsales.api.authentication.EmailBasicAuthentication"],
+    # Bodies are described as JSON; forms take the same fields (see DESCRIPTION). Listing both
+    # makes client generators send one object both ways (openapi-python-client writes a client
+    # that does not import).
+    "PARSER_WHITELIST": ["gymsales.api.parsers.JSONParser"],
+    # Shared components, every operation's error statuses (gymsales.api.schema).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "gymsales.api.schema.postprocess",
+    ],
     # Docs assets are served by the app itself (no CDN).
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
+from rest_framework.exceptions import ValidationError
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 
@@ -43,11 +45,24 @@ class ReportAPIView(CompanyAPIView):
     def filters(self):
         return report_filters(company=self.company, params=self.request.query_params)
 
-    def handle_exception(self, exc):
-        # Errors are JSON ({"errors": ...}) even when CSV was asked for.
+    def perform_content_negotiation(self, request, force=False):
+        try:
+            return super().perform_content_negotiation(request, force)
+        except Http404:  # an unknown ?format=
+            raise ValidationError({"format": ["Must be json or csv."]}) from None
+
+    def _answer_json(self) -> None:
         self.request.accepted_renderer = JSONRenderer()
         self.request.accepted_media_type = JSONRenderer.media_type
+
+    def handle_exception(self, exc):
+        # Errors are JSON ({"errors": ...}) even when CSV was asked for.
+        self._answer_json()
         return super().handle_exception(exc)
+
+    def options(self, request, *args, **kwargs):
+        self._answer_json()
+        return super().options(request, *args, **kwargs)
 
 
 class ActivityDaySerializer(serializers.Serializer):
@@ -87,7 +102,11 @@ class WhatsAppActivityView(ReportAPIView):
 class UserStatisticsView(ReportAPIView):
     serializer_class = UserStatisticsRowSerializer
 
-    @extend_schema(parameters=FILTER_PARAMETERS, operation_id="reportsUserStatistics")
+    @extend_schema(
+        parameters=FILTER_PARAMETERS,
+        responses=UserStatisticsRowSerializer(many=True),
+        operation_id="reportsUserStatistics",
+    )
     def get(self, request):
         filters = self.filters()
         if self.wants_csv:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
@@ -46,6 +46,7 @@ class TemplateInputSerializer(serializers.Serializer):
     is_recontact = serializers.BooleanField(required=False)
 
 
+@extend_schema_serializer(component_name="Template")
 class TemplateOutputSerializer(ModelSerializer):
     category = serializers.ChoiceField(choices=TemplateCategory.choices)
     status = serializers.ChoiceField(choices=TemplateStatus.choices)
@@ -75,16 +76,14 @@ class TemplateOutputSerializer(ModelSerializer):
             "created_at",
             "updated_at",
         ]
-
-    def to_representation(self, instance):
-        data = super().to_representation(instance)
-        for field in ("footer", "content_sid", "rejection_reason"):
-            if data[field] == "":
-                data[field] = None
-        return data
+        blank_as_null = ["footer", "content_sid", "rejection_reason"]
 
 
+@extend_schema_serializer(component_name="TemplateWithWarning")
 class TemplateWithWarningSerializer(TemplateOutputSerializer):
+    """A template after PUT/PATCH: `warning` is the text about editing a Twilio-approved template
+    (null when it was not approved)."""
+
     warning = serializers.CharField(allow_null=True, read_only=True)
 
     class Meta(TemplateOutputSerializer.Meta):
@@ -96,11 +95,11 @@ class TemplateFilters(serializers.Serializer):
     category = serializers.ChoiceField(choices=TemplateCategory.choices, required=False)
 
 
-def _response(template, *, code=status.HTTP_200_OK, headers=None, warning=None):
-    data = TemplateOutputSerializer(template).data
-    if warning is not None:
-        data["warning"] = warning
-    return Response(data, status=code, headers=headers)
+def _response(template, *, code=status.HTTP_200_OK, headers=None, **extra):
+    """The template; a PUT/PATCH adds `warning` (null unless the template was approved)."""
+    return Response(
+        {**TemplateOutputSerializer(template).data, **extra}, status=code, headers=headers
+    )
 
 
 def _location(template) -> dict:
@@ -116,7 +115,11 @@ class _TemplatesAPIView(CompanyAPIView):
 
 
 class TemplatesView(_TemplatesAPIView):
-    @extend_schema(parameters=[TemplateFilters], operation_id="templatesList")
+    @extend_schema(
+        parameters=[TemplateFilters],
+        responses=TemplateOutputSerializer(many=True),
+        operation_id="templatesList",
+    )
     def get(self, request):
         filters = TemplateFilters(data=request.query_params)
         filters.is_valid(raise_exception=True)
@@ -142,7 +145,7 @@ class TemplateView(_TemplatesAPIView):
         return _response(self._template(template_id))
 
     @extend_schema(
-        request=TemplateInputSerializer,
+        request=TemplateInputSerializer(partial=True),
         responses={200: TemplateWithWarningSerializer},
         operation_id="templatesUpdate",
     )
@@ -155,7 +158,7 @@ class TemplateView(_TemplatesAPIView):
         return _response(template, warning=warning)
 
     @extend_schema(
-        request=TemplateInputSerializer,
+        request=TemplateInputSerializer(partial=True),
         responses={200: TemplateWithWarningSerializer},
         operation_id="templatesPatch",
     )

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from django.http import Http404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from gymsales import selectors as crm_selectors
 from gymsales.api.base import CompanyAPIView, PlatformAPIView
 from gymsales.api.fields import DateTimeField, ModelSerializer
+from gymsales.api.schema import error_response
 from gymsales.errors import DomainError
 from gymsales.models import Note, NoteKind, SaleTypeKey
 from templates_app.selectors import template_get_for_company
@@ -69,6 +70,55 @@ class SendSerializer(serializers.Serializer):
         return attrs
 
 
+SEND_EXAMPLES = [
+    OpenApiExample(
+        "An approved template",
+        request_only=True,
+        description="Any time, session or not: the template's variables filled in.",
+        value={"template_id": 3, "variables": {"1": "Eve"}, "sale_type": "membership"},
+    ),
+    OpenApiExample(
+        "Free text",
+        request_only=True,
+        description="Only within 24 hours of the person's last message (the session).",
+        value={"body": "Thanks Eve, see you at 6pm!"},
+    ),
+    OpenApiExample(
+        "Queued",
+        response_only=True,
+        status_codes=["202"],
+        value={
+            "id": 981,
+            "direction": "outbound",
+            "body": "Hi Eve, welcome to the club!",
+            "template_id": 3,
+            "status": "queued",
+            "error_code": None,
+            "error_message": None,
+            "sid": None,
+            "sent_by_id": 3,
+            "sale_type": "membership",
+            "media": [],
+            "created_at": "2026-03-01T10:00:00-05:00",
+        },
+    ),
+    OpenApiExample(
+        "Refused: opted out",
+        response_only=True,
+        status_codes=["422"],
+        value={
+            "errors": {"base": ["This person has opted out of WhatsApp messages."]},
+            "code": "opted_out",
+        },
+    ),
+]
+
+
+class OptOutSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    whatsapp_opted_out = serializers.BooleanField()
+
+
 class NoteSerializer(ModelSerializer):
     message_id = serializers.IntegerField(allow_null=True)
     person_id = serializers.IntegerField(allow_null=True)
@@ -88,7 +138,7 @@ class NoteFilters(serializers.Serializer):
 class PersonMessagesView(CompanyAPIView):
     serializer_class = MessageSerializer
 
-    @extend_schema(operation_id="whatsappMessagesList")
+    @extend_schema(responses=MessageSerializer(many=True), operation_id="whatsappMessagesList")
     def get(self, request, person_id: int):
         person = crm_selectors.person_get_for_company(company=self.company, pk=person_id)
         page = self.paginate_queryset(
@@ -98,10 +148,23 @@ class PersonMessagesView(CompanyAPIView):
 
     @extend_schema(
         request=SendSerializer,
-        responses={202: MessageSerializer},
+        responses={
+            202: MessageSerializer,
+            422: error_response(
+                "Invalid input by field, or a refusal with its `code`: `whatsapp_disabled`, "
+                "`opted_out`, `no_mobile`, `session_inactive`, `template_not_approved`, "
+                "`template_not_found`, `too_long`, `empty`, `limit_reached`, `marketing_limit`, "
+                "`missing_variable`."
+            ),
+        },
         operation_id="whatsappMessageSend",
+        examples=SEND_EXAMPLES,
     )
     def post(self, request, person_id: int):
+        """Send a template (`template_id`, `variables`) or free text (`body`): 202 with the
+        message queued; its status then moves on (sent, delivered, read, or failed with
+        `error_code`). A refusal is a 422 with its `code`.
+        """
         person = crm_selectors.person_get_for_company(company=self.company, pk=person_id)
         data = SendSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -128,7 +191,11 @@ class PersonMessagesView(CompanyAPIView):
 class PersonNotesView(CompanyAPIView):
     serializer_class = NoteSerializer
 
-    @extend_schema(parameters=[NoteFilters], operation_id="personNotesList")
+    @extend_schema(
+        parameters=[NoteFilters],
+        responses=NoteSerializer(many=True),
+        operation_id="personNotesList",
+    )
     def get(self, request, person_id: int):
         person = crm_selectors.person_get_for_company(company=self.company, pk=person_id)
         filters = NoteFilters(data=request.query_params)
@@ -141,10 +208,13 @@ class PersonNotesView(CompanyAPIView):
 
 
 class PersonOptOutView(CompanyAPIView):
-    serializer_class = None
+    serializer_class = OptOutSerializer
 
-    @extend_schema(request=None, responses={200: None}, operation_id="whatsappOptOut")
+    @extend_schema(request=None, responses={200: OptOutSerializer}, operation_id="whatsappOptOut")
     def post(self, request, person_id: int):
+        """Staff opt-out (the profile's Opt-Out link); opting back in is only through
+        peopleUpdate with `whatsapp_opted_out: false`.
+        """
         person = crm_selectors.person_get_for_company(company=self.company, pk=person_id)
         services.person_whatsapp_opt_out(person=person, user=request.user)
         return Response({"id": person.pk, "whatsapp_opted_out": True})
@@ -153,7 +223,11 @@ class PersonOptOutView(CompanyAPIView):
 class NewsfeedView(CompanyAPIView):
     serializer_class = NoteSerializer
 
-    @extend_schema(parameters=[NoteFilters], operation_id="newsfeedList")
+    @extend_schema(
+        parameters=[NoteFilters],
+        responses=NoteSerializer(many=True),
+        operation_id="newsfeedList",
+    )
     def get(self, request):
         filters = NoteFilters(data=request.query_params)
         filters.is_valid(raise_exception=True)

@@ -24,7 +24,7 @@ class SaleInputSerializer(serializers.Serializer):
 
 class SaleSerializer(ModelSerializer):
     person_id = serializers.IntegerField()
-    sale_type = serializers.CharField(source="sale_type.key")
+    sale_type = serializers.ChoiceField(choices=SaleTypeKey.choices, source="sale_type.key")
     amount = serializers.DecimalField(max_digits=12, decimal_places=2, coerce_to_string=False)
 
     class Meta:
@@ -44,17 +44,13 @@ class AppointmentSerializer(ModelSerializer):
     class Meta:
         model = Appointment
         fields = ["id", "person_id", "starts_at", "booked_at", "kind", "created_at"]
-
-    def to_representation(self, instance):
-        data = super().to_representation(instance)
-        data["kind"] = data["kind"] or None
-        return data
+        blank_as_null = ["kind"]
 
 
 class PersonSalesView(CompanyAPIView):
     serializer_class = SaleSerializer
 
-    @extend_schema(operation_id="salesList")
+    @extend_schema(responses=SaleSerializer(many=True), operation_id="salesList")
     def get(self, request, person_id: int):
         person = selectors.person_get_for_company(company=self.company, pk=person_id)
         page = self.paginate_queryset(selectors.sales_list(person=person))
@@ -86,7 +82,7 @@ class PersonSaleView(CompanyAPIView):
 class PersonAppointmentsView(CompanyAPIView):
     serializer_class = AppointmentSerializer
 
-    @extend_schema(operation_id="appointmentsList")
+    @extend_schema(responses=AppointmentSerializer(many=True), operation_id="appointmentsList")
     def get(self, request, person_id: int):
         person = selectors.person_get_for_company(company=self.company, pk=person_id)
         page = self.paginate_queryset(selectors.appointments_list(person=person))

@@ -45,10 +45,27 @@ class DateField(serializers.DateField):
 
 
 class ModelSerializer(serializers.ModelSerializer):
-    """A ModelSerializer whose model dates use the fields above."""
+    """A ModelSerializer whose model dates use the fields above.
+
+    `Meta.blank_as_null` names text columns stored as '' when unset: API.md answers an unset field
+    as null, and the OpenAPI description says they are nullable.
+    """
 
     serializer_field_mapping = {
         **serializers.ModelSerializer.serializer_field_mapping,
         models.DateTimeField: DateTimeField,
         models.DateField: DateField,
     }
+
+    def get_fields(self):
+        fields = super().get_fields()
+        for name in getattr(self.Meta, "blank_as_null", ()):
+            fields[name].allow_null = True
+        return fields
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        for name in getattr(self.Meta, "blank_as_null", ()):
+            if data[name] == "":
+                data[name] = None
+        return data

@@ -51,17 +51,37 @@ class CollectionPagination(BasePagination):
         )
 
     def get_paginated_response_schema(self, schema):
+        """The shared `Collection` component, its `collection` holding these items."""
         return {
-            "type": "object",
-            "required": ["collection", "pagination"],
-            "properties": {
-                "collection": schema,
-                "pagination": {
+            "allOf": [
+                {"$ref": "#/components/schemas/Collection"},
+                {
                     "type": "object",
-                    "properties": {
-                        key: {"type": "integer"}
-                        for key in ("page", "per_page", "total_pages", "total_entries")
-                    },
+                    "required": ["collection"],
+                    "properties": {"collection": schema},
+                },
+            ]
+        }
+
+    def get_schema_operation_parameters(self, view):
+        return [
+            {
+                "name": "page",
+                "in": "query",
+                "required": False,
+                "description": "Which page (from 1; past the end: an empty collection).",
+                "schema": {"type": "integer", "minimum": 1, "default": 1},
+            },
+            {
+                "name": "per_page",
+                "in": "query",
+                "required": False,
+                "description": f"Items per page (at most {MAX_PER_PAGE}).",
+                "schema": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "maximum": MAX_PER_PAGE,
+                    "default": DEFAULT_PER_PAGE,
                 },
             },
-        }
+        ]

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import (
+    OpenApiExample,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_serializer,
+)
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
@@ -71,6 +76,66 @@ class PersonWhatsAppSerializer(serializers.Serializer):
     received_count = serializers.IntegerField()
 
 
+PERSON_EXAMPLE = {
+    "id": 42,
+    "first_name": "Eve",
+    "last_name": "Adams",
+    "email": "eve@example.com",
+    "phone_mobile": "+14155550142",
+    "phone_home": None,
+    "phone_work": None,
+    "club_id": 1,
+    "owner_id": 3,
+    "status": "lead",
+    "source_name": "Website",
+    "sms_opted_out": False,
+    "email_opted_out": False,
+    "whatsapp_opted_out": False,
+    "created_at": "2026-03-01T10:00:00-05:00",
+    "updated_at": "2026-03-01T10:00:00-05:00",
+    "whatsapp": {
+        "available": True,
+        "session_active": False,
+        "session_expires_at": None,
+        "sent_count": 0,
+        "received_count": 0,
+    },
+}
+CREATE_EXAMPLES = [
+    OpenApiExample(
+        "A new lead",
+        request_only=True,
+        value={
+            "first_name": "Eve",
+            "last_name": "Adams",
+            "email": "eve@example.com",
+            "phone_mobile": "(415) 555-0142",
+            "status": "lead",
+            "source_name": "Website",
+        },
+    ),
+    OpenApiExample(
+        "The person created", response_only=True, status_codes=["201"], value=PERSON_EXAMPLE
+    ),
+]
+UPDATE_EXAMPLES = [
+    OpenApiExample(
+        "Opt back in to WhatsApp",
+        request_only=True,
+        description="Recorded with the user and the time, with how consent was captured.",
+        value={
+            "whatsapp_opted_out": False,
+            "whatsapp_consent_proof": "Said yes at the front desk on 2026-03-02",
+        },
+    ),
+    OpenApiExample("Become a member", request_only=True, value={"status": "member"}),
+    OpenApiExample(
+        "The person updated", response_only=True, status_codes=["200"], value=PERSON_EXAMPLE
+    ),
+]
+
+
+@extend_schema_serializer(component_name="Person")
 class PersonOutputSerializer(ModelSerializer):
     club_id = serializers.IntegerField()
     owner_id = serializers.IntegerField(allow_null=True)
@@ -97,13 +162,7 @@ class PersonOutputSerializer(ModelSerializer):
             "updated_at",
             "whatsapp",
         ]
-
-    def to_representation(self, instance):
-        data = super().to_representation(instance)
-        for field in ("last_name", "email", "source_name", *PHONE_FIELDS):
-            if data[field] == "":
-                data[field] = None
-        return data
+        blank_as_null = ["last_name", "email", "source_name", *PHONE_FIELDS]
 
     @extend_schema_field(PersonWhatsAppSerializer)
     def get_whatsapp(self, person) -> dict:
@@ -150,7 +209,11 @@ class _PeopleAPIView(CompanyAPIView):
 
 
 class PeopleView(_PeopleAPIView):
-    @extend_schema(parameters=[PeopleCollectionFilters], operation_id="peopleList")
+    @extend_schema(
+        parameters=[PeopleCollectionFilters],
+        responses=PersonOutputSerializer(many=True),
+        operation_id="peopleList",
+    )
     def get(self, request):
         filters = PeopleCollectionFilters(
             data=request.query_params, context={"company": self.company}
@@ -164,8 +227,12 @@ class PeopleView(_PeopleAPIView):
         request=PersonInputSerializer,
         responses={201: PersonOutputSerializer},
         operation_id="peopleCreate",
+        examples=CREATE_EXAMPLES,
     )
     def post(self, request):
+        """peopleCreate: phones in any common format (stored E.164, parsed with the company's
+        default country); `club_id` defaults to the user's club.
+        """
         serializer = PersonInputSerializer(data=request.data, context={"company": self.company})
         serializer.is_valid(raise_exception=True)
         person = services.person_create(
@@ -178,7 +245,11 @@ class PeopleView(_PeopleAPIView):
 
 
 class PeopleSearchView(_PeopleAPIView):
-    @extend_schema(parameters=[PeopleSearchFilters], operation_id="peopleSearch")
+    @extend_schema(
+        parameters=[PeopleSearchFilters],
+        responses=PersonOutputSerializer(many=True),
+        operation_id="peopleSearch",
+    )
     def get(self, request):
         filters = PeopleSearchFilters(data=request.query_params)
         filters.is_valid(raise_exception=True)
@@ -193,8 +264,16 @@ class PersonView(_PeopleAPIView):
         person = selectors.person_get_for_company(company=self.company, pk=person_id)
         return _person_response(self, person)
 
-    @extend_schema(request=PersonInputSerializer, operation_id="peopleUpdate")
+    @extend_schema(
+        request=PersonInputSerializer(partial=True),
+        responses={200: PersonOutputSerializer},
+        operation_id="peopleUpdate",
+        examples=UPDATE_EXAMPLES,
+    )
     def put(self, request, person_id: int):
+        """peopleUpdate: any subset of the writable fields. `whatsapp_opted_out: false` opts the
+        person back in (the only way to), recorded with `whatsapp_consent_proof`.
+        """
         person = selectors.person_get_for_company(company=self.company, pk=person_id)
         serializer = PersonInputSerializer(
             data=request.data, partial=True, context={"company": self.company}
@@ -205,6 +284,11 @@ class PersonView(_PeopleAPIView):
         )
         return _person_response(self, person)
 
-    @extend_schema(request=PersonInputSerializer, operation_id="peoplePatch")
+    @extend_schema(
+        request=PersonInputSerializer(partial=True),
+        responses={200: PersonOutputSerializer},
+        operation_id="peoplePatch",
+        examples=UPDATE_EXAMPLES,
+    )
     def patch(self, request, person_id: int):
         return self.put(request, person_id)

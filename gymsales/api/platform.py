@@ -6,7 +6,7 @@ import zoneinfo
 
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.response import Response
 
@@ -21,6 +21,8 @@ from whatsapp.selectors import whatsapp_settings_for
 
 
 class CompanySerializer(ModelSerializer):
+    # An IANA time zone name (e.g. Europe/London): a string, not an enum of 600 zones.
+    time_zone = serializers.CharField()
     whatsapp_enabled = serializers.SerializerMethodField()
 
     class Meta:
@@ -56,6 +58,7 @@ class ClubSerializer(ModelSerializer):
         extra_kwargs = {"name": {"max_length": 200}}
 
 
+@extend_schema_serializer(component_name="User")
 class UserOutputSerializer(ModelSerializer):
     club_id = serializers.IntegerField(allow_null=True)
     company_id = serializers.IntegerField(allow_null=True)
@@ -99,20 +102,15 @@ class WhatsAppSettingsSerializer(ModelSerializer):
             "max_messages_per_second",
             "suspended_reason",
         ]
-
-    def get_twilio_auth_token_set(self, settings) -> bool:
-        return bool(settings.twilio_auth_token)
-
-    def to_representation(self, instance):
-        data = super().to_representation(instance)
-        for field in (
+        blank_as_null = [
             "sender_number",
             "twilio_account_sid",
             "messaging_service_sid",
             "suspended_reason",
-        ):
-            data[field] = data[field] or None
-        return data
+        ]
+
+    def get_twilio_auth_token_set(self, settings) -> bool:
+        return bool(settings.twilio_auth_token)
 
 
 class WhatsAppSettingsInputSerializer(serializers.Serializer):
@@ -167,7 +165,7 @@ class WhatsAppSettingsInputSerializer(serializers.Serializer):
 class CompaniesView(PlatformAPIView):
     serializer_class = CompanySerializer
 
-    @extend_schema(operation_id="companiesList")
+    @extend_schema(responses=CompanySerializer(many=True), operation_id="companiesList")
     def get(self, request):
         page = self.paginate_queryset(Company.objects.order_by("id"))
         return self.get_paginated_response(CompanySerializer(page, many=True).data)
@@ -195,7 +193,7 @@ class CompanyView(PlatformAPIView):
 class CompanyClubsView(PlatformAPIView):
     serializer_class = ClubSerializer
 
-    @extend_schema(operation_id="clubsList")
+    @extend_schema(responses=ClubSerializer(many=True), operation_id="clubsList")
     def get(self, request, company_id: int):
         company = selectors.company_get(pk=company_id)
         page = self.paginate_queryset(Club.objects.filter(company=company).order_by("id"))
@@ -217,7 +215,7 @@ class CompanyClubsView(PlatformAPIView):
 class CompanyUsersView(PlatformAPIView):
     serializer_class = UserOutputSerializer
 
-    @extend_schema(operation_id="usersList")
+    @extend_schema(responses=UserOutputSerializer(many=True), operation_id="usersList")
     def get(self, request, company_id: int):
         company = selectors.company_get(pk=company_id)
         page = self.paginate_queryset(User.objects.filter(company=company).order_by("id"))

@@ -162,13 +162,14 @@ def test_put_on_ticked_twilio_approved_template_warns(api, admin_user, make_temp
     assert response.json()["is_recontact"] is True
 
 
-def test_put_on_draft_has_no_warning(api, admin_user, make_template):
+def test_put_on_draft_has_a_null_warning(api, admin_user, make_template):
+    """API.md: unset fields are null (and the schema's TemplateWithWarning always has it)."""
     template = make_template()
 
     response = api(admin_user).put(f"{URL}/{template.pk}", {"name": "Renamed"}, format="json")
 
     assert response.status_code == 200
-    assert "warning" not in response.json()
+    assert response.json()["warning"] is None
     assert response.json()["name"] == "Renamed"
 
 
