@@ -33,6 +33,7 @@ ERROR_CODES = {
     "whatsapp_disabled": "WhatsApp is not enabled for the company (or is suspended).",
     "opted_out": "The person opted out of WhatsApp.",
     "no_mobile": "The person has no mobile number.",
+    "mobile_changed": "The person's mobile number changed after the message was queued.",
     "session_inactive": "Free text (or an edited template) outside the 24-hour session.",
     "template_not_approved": "The template is not approved for sending.",
     "template_not_found": "No such template in the company.",
