@@ -253,7 +253,7 @@ class CompanyWhatsAppAuditView(PlatformAPIView):
 
     serializer_class = AuditEntrySerializer
 
-    @extend_schema(operation_id="whatsappAuditList")
+    @extend_schema(responses=AuditEntrySerializer(many=True), operation_id="whatsappAuditList")
     def get(self, request, company_id: int):
         company = crm_selectors.company_get(pk=company_id)
         page = self.paginate_queryset(selectors.whatsapp_audit_list(company=company))

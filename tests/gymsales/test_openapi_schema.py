@@ -29,6 +29,7 @@ COLLECTIONS = {
     "templatesList",
     "automatedItemsList",
     "automatedItemRuns",
+    "whatsappAuditList",
 }
 
 
