@@ -69,9 +69,15 @@ class RecordingTwilio:
                     pass  # the worker that asked was killed: Twilio got the message all the same
 
             def do_POST(self):
-                form = dict(
-                    parse_qsl(self.rfile.read(int(self.headers["Content-Length"])).decode())
-                )
+                length = int(self.headers["Content-Length"])
+                raw = self.rfile.read(length)
+                form = dict(parse_qsl(raw.decode(errors="replace")))
+                if len(raw) < length or not form.get("To"):
+                    # A worker killed while writing its request: Twilio creates no message.
+                    self._answer(
+                        400, {"code": 21604, "message": "A 'To' phone number is required."}
+                    )
+                    return
                 account = self.path.split("/Accounts/")[1].split("/")[0]
                 record = {
                     "sid": "SM" + uuid.uuid4().hex,
