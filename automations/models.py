@@ -136,3 +136,13 @@ class AutomationRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.item_id} → {self.person_id} ({self.event_key}): {self.state}"
+
+
+# Bulk campaigns live in their own module; imported here so Django registers them with this app.
+from automations.campaigns.models import (  # noqa: E402, F401
+    Campaign,
+    CampaignRecipient,
+    CampaignStatus,
+    ExclusionReason,
+    RecipientState,
+)
