@@ -1,0 +1,543 @@
+"""The campaign dispatch engine: one worker's slice of sending one campaign.
+
+Any number of workers on any number of machines share a campaign without coordination:
+
+- **claim** a batch of queued recipients with `UPDATE … RETURNING` over `FOR UPDATE SKIP LOCKED`
+  (state `sending`, a lease until `now + LEASE`), record their Message rows and history notes in
+  the same transaction, after re-checking at send time: opted out or no mobile meanwhile, the
+  messaging-limit tier (unique people per rolling 24 h) → `not_sent` with the reason;
+- **send** them concurrently, non-blocking (sender.TwilioAsyncSender: aiohttp, keep-alive), as
+  many at once as the company's token bucket (pacing, Redis, shared by all workers) allows;
+- **write back** outcomes in batches (SIDs in one UPDATE); a write-back only lands on its own
+  claim (`lease_until` matches), so a worker that stalled past its lease changes nothing;
+- between batches re-read the campaign's status (pause/stop seen within a quarter second) and
+  its quiet hours.
+
+A worker killed mid-batch leaves recipients `sending` without a SID: once their lease runs out,
+`reconcile_expired` asks the provider whether each message was accepted (Twilio's Messages list)
+and stores its SID, or puts the recipient back in the queue: nobody is lost, nobody doubled.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import time as clock
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings as django_settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from automations.campaigns import pacing, rules
+from automations.campaigns.models import Campaign, CampaignRecipient, RecipientState
+from automations.campaigns.sender import SendJob, SendOutcome, make_sender
+from gymsales.models import Note, NoteKind, Person
+from gymsales.tenancy import all_companies, company_scope
+from whatsapp.models import Conversation, Direction, Message, MessageStatus, WhatsAppSettings
+from whatsapp.providers import OutboundMessage
+
+logger = logging.getLogger(__name__)
+
+STATUS_CALLBACK_PATH = "/webhooks/twilio/whatsapp/status"
+CONTROL_EVERY = 0.25  # seconds between re-reads of the campaign's status
+WRITE_BACK_EVERY = 0.1
+TRANSIENT_ATTEMPTS = 3
+
+
+def lease_seconds() -> float:
+    return float(getattr(django_settings, "CAMPAIGN_LEASE_SECONDS", 120))
+
+
+@dataclass
+class SliceResult:
+    outcome: str  # more | done | paused | stopped | quiet | waiting | idle
+    sent: int = 0
+    not_sent: int = 0
+    failed: int = 0
+    retry_in: float | None = None
+
+
+@dataclass
+class _Context:
+    campaign: Campaign
+    settings: WhatsAppSettings
+    tz: object
+
+
+def _context(campaign_id: int) -> _Context | None:
+    from automations.campaigns.services import campaign_time_zone
+
+    campaign = Campaign.objects.select_related("company", "template").filter(pk=campaign_id).first()
+    if campaign is None:
+        return None
+    settings = WhatsAppSettings.objects.get(company_id=campaign.company_id)
+    tz = campaign_time_zone(company=campaign.company, audience=campaign.audience)
+    return _Context(campaign=campaign, settings=settings, tz=tz)
+
+
+def quiet_wait(campaign: Campaign, tz, now: datetime) -> float | None:
+    """Seconds until quiet hours end, or None when sending is allowed now."""
+    resume = rules.quiet_hours_end(
+        local_now=now.astimezone(tz), start=campaign.quiet_hours_start, end=campaign.quiet_hours_end
+    )
+    return None if resume is None else max(1.0, (resume - now).total_seconds())
+
+
+# --- Claim -------------------------------------------------------------------------------------
+
+
+def _claim_sql() -> str:
+    r = CampaignRecipient._meta.db_table
+    p = Person._meta.db_table
+    return (
+        f"WITH picked AS (SELECT id FROM {r} WHERE campaign_id = %s AND state = 'queued'"  # noqa: S608 (table names only)
+        " ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED)"
+        f" UPDATE {r} r SET state = 'sending', lease_until = %s, attempts = r.attempts + 1,"
+        " updated_at = %s, error_code = '', error_message = ''"
+        f" FROM picked, {p} p WHERE r.id = picked.id AND p.id = r.person_id"
+        " RETURNING r.id, r.person_id, p.phone_mobile, p.whatsapp_opted_out"
+    )
+
+
+def _values(rows: list[tuple], casts: tuple[str, ...]) -> tuple[str, list]:
+    one = "(" + ", ".join(f"%s::{cast}" for cast in casts) + ")"
+    return ", ".join([one] * len(rows)), [value for row in rows for value in row]
+
+
+def claim(ctx: _Context, limit: int, now: datetime) -> list[SendJob]:
+    """Claim up to `limit` queued recipients and record their messages (one transaction)."""
+    campaign, settings = ctx.campaign, ctx.settings
+    lease = now + timedelta(seconds=lease_seconds())
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(_claim_sql(), [campaign.pk, limit, lease, now, now])
+            rows = cursor.fetchall()
+        if not rows:
+            return []
+        refused: dict[str, list[int]] = {}
+        keep = []
+        for recipient_id, person_id, phone, opted_out in rows:
+            if opted_out:
+                refused.setdefault("opted_out", []).append(recipient_id)
+            elif not phone:
+                refused.setdefault("no_mobile", []).append(recipient_id)
+            else:
+                keep.append((recipient_id, person_id, phone))
+        people = Person.objects.select_related("club", "owner", "company").in_bulk(
+            [person_id for _, person_id, _ in keep]
+        )
+        in_session = set(
+            Conversation.objects.filter(
+                company_id=campaign.company_id,
+                person_id__in=list(people),
+                session_expires_at__gt=now,
+            ).values_list("person_id", flat=True)
+        )
+        if settings.messaging_limit is not None:
+            keep, over = _within_limit(ctx, keep, in_session, now)
+            if over:
+                refused.setdefault("limit_reached", []).extend(over)
+        template = copy.copy(campaign.template)
+        template.variables = {**(template.variables or {}), **(campaign.variables or {})}
+        from gymsales.errors import DomainError
+        from templates_app.rendering import template_render
+
+        messages, notes, jobs_meta = [], [], []
+        for recipient_id, person_id, phone in keep:
+            person = people[person_id]
+            try:
+                rendered = template_render(template=template, person=person)
+            except DomainError:
+                refused.setdefault("missing_variable", []).append(recipient_id)
+                continue
+            message = Message(
+                company_id=campaign.company_id,
+                person_id=person_id,
+                direction=Direction.OUTBOUND,
+                body=rendered.text,
+                template_id=template.pk,
+                content_variables=rendered.content_variables,
+                status=MessageStatus.SENDING,
+                sent_by_id=campaign.created_by_id,
+                to_number=phone,
+                from_number=settings.sender_number,
+                origin="campaign",
+                business_initiated=person_id not in in_session,
+                send_attempts=1,
+                created_at=now,
+            )
+            messages.append(message)
+            jobs_meta.append((recipient_id, person, rendered))
+        Message.objects.bulk_create(messages)
+        for message, (_, person, rendered) in zip(messages, jobs_meta, strict=True):
+            notes.append(
+                Note(
+                    company_id=campaign.company_id,
+                    club_id=person.club_id,
+                    person_id=person.pk,
+                    kind=NoteKind.WHATSAPP_SENT,
+                    text=f"WhatsApp sent to {person.full_name} (campaign {campaign.name}): "
+                    f"{rendered.text}",
+                    message=message,
+                    user_id=campaign.created_by_id,
+                    created_at=now,
+                )
+            )
+        Note.objects.bulk_create(notes)
+        if messages:
+            values, params = _values(
+                [(rid, m.pk) for m, (rid, _, _) in zip(messages, jobs_meta, strict=True)],
+                ("bigint", "bigint"),
+            )
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"UPDATE {CampaignRecipient._meta.db_table} r SET message_id = v.message_id"  # noqa: S608
+                    f" FROM (VALUES {values}) AS v (id, message_id) WHERE r.id = v.id",
+                    params,
+                )
+        for reason, ids in refused.items():
+            CampaignRecipient.objects.filter(pk__in=ids, state=RecipientState.SENDING).update(
+                state=RecipientState.NOT_SENT, reason=reason, lease_until=None, updated_at=now
+            )
+    callback = django_settings.PUBLIC_BASE_URL + STATUS_CALLBACK_PATH
+    content_sid = campaign.template.content_sid
+    jobs = []
+    for message, (recipient_id, _, rendered) in zip(messages, jobs_meta, strict=True):
+        jobs.append(
+            SendJob(
+                recipient_id=recipient_id,
+                message_id=message.pk,
+                lease=lease,
+                outbound=OutboundMessage(
+                    message_id=message.pk,
+                    to=message.to_number,
+                    body="" if content_sid else rendered.text,
+                    content_sid=content_sid,
+                    content_variables=rendered.content_variables if content_sid else {},
+                    status_callback=callback,
+                ),
+            )
+        )
+    return jobs
+
+
+def _within_limit(ctx: _Context, keep: list, in_session: set, now: datetime):
+    """The company's messaging-limit tier, under a lock on its settings row (as 1:1 sends do):
+    new business-initiated people beyond what is left in the rolling 24 h are not sent."""
+    from whatsapp import selectors as wa_selectors
+
+    WhatsAppSettings.objects.select_for_update().filter(pk=ctx.settings.pk).values_list(
+        "pk"
+    ).first()
+    reached = wa_selectors.people_reached_24h(company=ctx.campaign.company, now=now)
+    candidates = [pid for _, pid, _ in keep if pid not in in_session]
+    already = set(reached.filter(person_id__in=candidates))
+    left = max(0, ctx.settings.messaging_limit - reached.count())
+    kept, over = [], []
+    for item in keep:
+        person_id = item[1]
+        if person_id in in_session or person_id in already:
+            kept.append(item)
+        elif left > 0:
+            left -= 1
+            kept.append(item)
+        else:
+            over.append(item[0])
+    return kept, over
+
+
+# --- Write-back ----------------------------------------------------------------------------------
+
+
+def write_back(outcomes: list[SendOutcome], now: datetime) -> tuple[int, int]:
+    """Store SIDs in batches; settle failures. Returns (accepted, failed)."""
+    accepted = [o for o in outcomes if o.sid]
+    failed = [o for o in outcomes if not o.sid and not o.unknown]
+    if accepted:
+        values, params = _values(
+            [(o.job.message_id, o.sid) for o in accepted], ("bigint", "varchar")
+        )
+        r_values, r_params = _values(
+            [(o.job.recipient_id, o.job.lease) for o in accepted], ("bigint", "timestamptz")
+        )
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {CampaignRecipient._meta.db_table} r SET sent_at = %s,"  # noqa: S608
+                " lease_until = NULL, updated_at = %s"
+                f" FROM (VALUES {r_values}) AS v (id, lease)"
+                " WHERE r.id = v.id AND r.lease_until = v.lease",
+                [now, now, *r_params],
+            )
+            cursor.execute(
+                f"UPDATE {Message._meta.db_table} m SET sid = v.sid, updated_at = %s"  # noqa: S608
+                f" FROM (VALUES {values}) AS v (id, sid) WHERE m.id = v.id AND m.sid IS NULL",
+                [now, *params],
+            )
+    for outcome in failed:
+        _failed(outcome, now)
+    return len(accepted), len(failed)
+
+
+def _failed(outcome: SendOutcome, now: datetime) -> None:
+    """Twilio refused the message (or could not be reached after retries): the recipient fails
+    with the code; the message fails with its error note (whatsapp's failure path)."""
+    from whatsapp.services import message_failure_record
+
+    job = outcome.job
+    changed = CampaignRecipient.objects.filter(
+        pk=job.recipient_id, state=RecipientState.SENDING, lease_until=job.lease
+    ).update(
+        state=RecipientState.FAILED,
+        error_code=outcome.code,
+        error_message=outcome.error[:2000],
+        failed_at=now,
+        lease_until=None,
+        updated_at=now,
+    )
+    if changed:
+        message = Message.objects.filter(pk=job.message_id).first()
+        if message is not None:
+            message_failure_record(message=message, code=outcome.code, error_message=outcome.error)
+
+
+# --- One slice --------------------------------------------------------------------------------
+
+
+def run_slice(
+    campaign_id: int,
+    *,
+    seconds: float | None = None,
+    concurrency: int | None = None,
+    batch: int | None = None,
+) -> SliceResult:
+    """Send one campaign for up to `seconds`, then return (the task chains the next slice, so
+    several campaigns share the workers fairly)."""
+    seconds = (
+        seconds if seconds is not None else getattr(django_settings, "CAMPAIGN_SLICE_SECONDS", 20)
+    )
+    concurrency = concurrency or getattr(django_settings, "CAMPAIGN_CONCURRENCY", 200)
+    batch = batch or getattr(django_settings, "CAMPAIGN_BATCH", 100)
+    with all_companies():
+        company_id = (
+            Campaign.objects.filter(pk=campaign_id).values_list("company_id", flat=True).first()
+        )
+    if company_id is None:
+        return SliceResult("done")
+    with company_scope(company_id):
+        from automations.campaigns.services import campaign_fan_out
+
+        campaign_fan_out(campaign_id=campaign_id)
+        reconcile_expired(campaign_id=campaign_id)
+        ctx = _context(campaign_id)
+        return _Slice(ctx, seconds=seconds, concurrency=concurrency, batch=batch).run()
+
+
+class _Slice:
+    def __init__(self, ctx: _Context, *, seconds: float, concurrency: int, batch: int):
+        self.ctx = ctx
+        self.deadline = clock.monotonic() + seconds
+        self.concurrency = concurrency
+        self.batch = batch
+        self.result = SliceResult("more")
+        self.pending: list[SendOutcome] = []
+        self.retries: dict[int, int] = {}
+        self.inflight = 0
+        self.last_write = clock.monotonic()
+
+    def _status(self) -> str:
+        return (
+            Campaign.objects.filter(pk=self.ctx.campaign.pk)
+            .values_list("status", flat=True)
+            .first()
+            or rules.STOPPED
+        )
+
+    def run(self) -> SliceResult:
+        ctx = self.ctx
+        status = ctx.campaign.status
+        if status != rules.RUNNING:
+            return SliceResult({rules.PAUSED: "paused"}.get(status, "stopped"))
+        if not ctx.settings.is_usable:
+            return SliceResult("waiting", retry_in=60)
+        from whatsapp.services import credentials_for
+
+        sender = make_sender(
+            credentials=credentials_for(ctx.settings), concurrency=self.concurrency
+        )
+        rate = ctx.settings.max_messages_per_second
+        next_control = 0.0
+        exhausted = False
+        try:
+            while True:
+                now_mono = clock.monotonic()
+                if now_mono >= next_control:
+                    next_control = now_mono + CONTROL_EVERY
+                    pacing.heartbeat(ctx.campaign.pk)
+                    status = self._status()
+                    if status != rules.RUNNING:
+                        self.result.outcome = {rules.PAUSED: "paused"}.get(status, "stopped")
+                        break
+                    wait = quiet_wait(ctx.campaign, ctx.tz, timezone.now())
+                    if wait is not None:
+                        self.result.outcome, self.result.retry_in = "quiet", wait
+                        break
+                    if now_mono >= self.deadline:
+                        break
+                room = self.concurrency - self.inflight
+                if not exhausted and room >= min(self.batch, self.concurrency) // 2 and room > 0:
+                    granted, wait = pacing.take_tokens(
+                        company_id=ctx.campaign.company_id, rate=rate, want=min(self.batch, room)
+                    )
+                    if granted:
+                        jobs = claim(ctx, granted, timezone.now())
+                        if jobs:
+                            sender.submit(jobs)
+                            self.inflight += len(jobs)
+                        if len(jobs) < granted:
+                            exhausted = not self._queued_left()
+                    elif self.inflight == 0:
+                        clock.sleep(min(wait, CONTROL_EVERY))
+                if exhausted and self.inflight == 0:
+                    break
+                self._collect(
+                    sender, block=self.inflight >= self.concurrency or exhausted or room <= 0
+                )
+            self._drain(sender)
+        finally:
+            sender.close()
+        if self.result.outcome == "more" and exhausted:
+            self.result.outcome = campaign_finish_if_done(self.ctx.campaign.pk)
+        return self.result
+
+    def _queued_left(self) -> bool:
+        return CampaignRecipient.objects.filter(
+            campaign_id=self.ctx.campaign.pk, state=RecipientState.QUEUED
+        ).exists()
+
+    def _collect(self, sender, *, block: bool) -> None:
+        import queue as queue_module
+
+        try:
+            outcome = sender.results.get(timeout=0.005 if block else 0.0005)
+        except queue_module.Empty:
+            outcome = None
+        while outcome is not None:
+            self.inflight -= 1
+            self._take(sender, outcome)
+            try:
+                outcome = sender.results.get_nowait()
+            except queue_module.Empty:
+                outcome = None
+        if self.pending and (
+            len(self.pending) >= self.batch
+            or clock.monotonic() - self.last_write >= WRITE_BACK_EVERY
+        ):
+            self._write(sender)
+
+    def _take(self, sender, outcome: SendOutcome) -> None:
+        if not outcome.sid and outcome.transient:
+            tries = self.retries.get(outcome.job.recipient_id, 0) + 1
+            if tries < TRANSIENT_ATTEMPTS:
+                self.retries[outcome.job.recipient_id] = tries
+                clock.sleep(0.05 * tries)
+                sender.submit([outcome.job])
+                self.inflight += 1
+                return
+        self.pending.append(outcome)
+
+    def _write(self, sender) -> None:
+        outcomes, self.pending = self.pending, []
+        accepted, failed = write_back(outcomes, timezone.now())
+        self.result.sent += accepted
+        self.result.failed += failed
+        sender.after_stored(outcomes)
+        self.last_write = clock.monotonic()
+
+    def _drain(self, sender) -> None:
+        """Wait for the requests in flight (bounded by the HTTP timeout) and store them."""
+        limit = clock.monotonic() + 30
+        while self.inflight > 0 and clock.monotonic() < limit:
+            self._collect(sender, block=True)
+        if self.pending:
+            self._write(sender)
+
+
+def campaign_finish_if_done(campaign_id: int) -> str:
+    """Completed once nobody is queued and no claim is open (accepted ones await callbacks)."""
+    open_claims = CampaignRecipient.objects.filter(
+        campaign_id=campaign_id,
+        state__in=[RecipientState.QUEUED, RecipientState.SENDING],
+        sent_at__isnull=True,
+    )
+    if open_claims.filter(state=RecipientState.QUEUED).exists():
+        return "more"
+    if open_claims.exists():
+        return "waiting"
+    done = Campaign.objects.filter(pk=campaign_id, status=rules.RUNNING).update(
+        status=rules.COMPLETED, finished_at=timezone.now()
+    )
+    return "done" if done else "stopped"
+
+
+# --- Reconciliation of expired leases -----------------------------------------------------------
+
+
+def reconcile_expired(*, campaign_id: int, now: datetime | None = None) -> dict:
+    """Recipients left `sending` without a SID past their lease (their worker died or lost the
+    answer): ask the provider whether the message was accepted; store its SID, or queue the
+    recipient again (its unsent message is marked not sent). Returns {"found": n, "requeued": n}.
+    """
+    now = now or timezone.now()
+    found = requeued = 0
+    with transaction.atomic():
+        stale = list(
+            CampaignRecipient.objects.select_for_update(skip_locked=True)
+            .filter(
+                campaign_id=campaign_id,
+                state=RecipientState.SENDING,
+                sent_at__isnull=True,
+                lease_until__lt=now,
+            )
+            .select_related("message")[:500]
+        )
+        if not stale:
+            return {"found": 0, "requeued": 0}
+        settings = WhatsAppSettings.objects.get(company_id=stale[0].company_id)
+        from automations.campaigns.reconcile import find_accepted
+
+        for recipient in stale:
+            message = recipient.message
+            sid = find_accepted(settings=settings, message=message) if message is not None else None
+            if sid:
+                Message.objects.filter(pk=message.pk, sid__isnull=True).update(
+                    sid=sid, updated_at=now
+                )
+                recipient.sent_at = message.created_at
+                recipient.lease_until = None
+                found += 1
+            else:
+                if message is not None:
+                    Message.objects.filter(pk=message.pk, sid__isnull=True).update(
+                        status=MessageStatus.NOT_SENT,
+                        error_message="Not sent: the worker sending it stopped; sent again.",
+                        updated_at=now,
+                    )
+                recipient.state = RecipientState.QUEUED
+                recipient.lease_until = None
+                recipient.message = None
+                requeued += 1
+            recipient.updated_at = now
+        CampaignRecipient.objects.bulk_update(
+            stale, ["state", "sent_at", "lease_until", "message", "updated_at"]
+        )
+    if found or requeued:
+        logger.warning(
+            "campaign %s: reconciled %s expired claims (%s accepted, %s sent again)",
+            campaign_id,
+            len(stale),
+            found,
+            requeued,
+        )
+    return {"found": found, "requeued": requeued}

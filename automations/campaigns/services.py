@@ -1,0 +1,381 @@
+"""Writes for bulk campaigns: create/edit/delete, pre-flight, actions (start, pause, resume, stop,
+retry failed), fan-out in SQL, and following messages (status callbacks, replies, STOP).
+
+Sending itself is `automations.campaigns.dispatch` (workers, in batches).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, time
+from typing import Any
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from automations.campaigns import audience as audience_sql
+from automations.campaigns import rules
+from automations.campaigns.models import Campaign, CampaignRecipient, RecipientState
+from gymsales.errors import DomainError, FieldErrors
+from gymsales.models import Club, Company, Person, User
+from templates_app.models import MessageTemplate
+from whatsapp import selectors as wa_selectors
+
+logger = logging.getLogger(__name__)
+
+FIELDS = ("name", "template_id", "variables", "audience", "scheduled_at", "quiet_hours")
+
+
+def campaign_time_zone(*, company: Company, audience: dict | None):
+    """The club's time zone when the audience is one club with its own, else the company's."""
+    club_id = (audience or {}).get("club_id")
+    if club_id:
+        club_tz = Club.objects.filter(company=company, pk=club_id).values_list(
+            "time_zone", flat=True
+        )
+        tz_name = club_tz.first()
+        if tz_name:
+            from zoneinfo import ZoneInfo
+
+            return ZoneInfo(tz_name)
+    return company.tzinfo
+
+
+def _template(company: Company, template_id) -> MessageTemplate:
+    template = MessageTemplate.objects.filter(company=company, pk=template_id).first()
+    if template is None:
+        raise FieldErrors({"template_id": ["No such template."]})
+    if not template.is_sendable:
+        raise DomainError(
+            "Only an approved template can be sent in a campaign.",
+            code="template_not_approved",
+            field="template_id",
+        )
+    return template
+
+
+def _check_audience(company: Company, audience: dict) -> dict:
+    errors: dict[str, list[str]] = {}
+    if (
+        audience.get("club_id")
+        and not Club.objects.filter(company=company, pk=audience["club_id"]).exists()
+    ):
+        errors["audience.club_id"] = ["No such club."]
+    if (
+        audience.get("owner_id")
+        and not User.objects.filter(company=company, pk=audience["owner_id"]).exists()
+    ):
+        errors["audience.owner_id"] = ["No such user."]
+    ids = audience.get("person_ids")
+    if ids:
+        known = Person.objects.filter(company=company, pk__in=ids).count()
+        if known != len(set(ids)):
+            errors["audience.person_ids"] = ["Some of these people do not exist."]
+    if errors:
+        raise FieldErrors(errors)
+    clean = {}
+    for key in audience_sql.AUDIENCE_KEYS:
+        value = audience.get(key)
+        if value is None or value == "" or value == []:
+            continue
+        clean[key] = value.isoformat() if hasattr(value, "isoformat") else value
+    if "person_ids" in clean:
+        clean["person_ids"] = sorted(set(clean["person_ids"]))
+    return clean
+
+
+def _apply(campaign: Campaign, data: dict[str, Any]) -> None:
+    company = campaign.company
+    if "name" in data:
+        campaign.name = data["name"]
+    if "template_id" in data:
+        campaign.template = _template(company, data["template_id"])
+    if "variables" in data:
+        campaign.variables = data["variables"] or {}
+    if "audience" in data:
+        campaign.audience = _check_audience(company, data["audience"] or {})
+    if "scheduled_at" in data:
+        value = data["scheduled_at"]
+        if value is not None and timezone.is_naive(value):
+            tz = campaign_time_zone(company=company, audience=campaign.audience)
+            value = timezone.make_aware(value, tz)
+        campaign.scheduled_at = value
+    if "quiet_hours" in data:
+        hours = data["quiet_hours"] or {}
+        campaign.quiet_hours_start = hours.get("start")
+        campaign.quiet_hours_end = hours.get("end")
+    if campaign.template_id:
+        _check_variables(campaign)
+
+
+def _check_variables(campaign: Campaign) -> None:
+    from templates_app.rendering import template_variable_numbers
+
+    template = campaign.template
+    numbers = template_variable_numbers(
+        ((template.header or {}).get("text", "") if isinstance(template.header, dict) else "")
+        + "\n"
+        + template.body
+    )
+    mapping = {**(template.variables or {}), **(campaign.variables or {})}
+    missing = [n for n in numbers if not mapping.get(n)]
+    if missing:
+        raise FieldErrors(
+            {
+                "variables": [
+                    "Map every variable of the template to a person field or a fixed value "
+                    f"(missing: {', '.join('{{' + n + '}}' for n in missing)})."
+                ]
+            }
+        )
+
+
+def campaign_create(*, company: Company, user: User, data: dict[str, Any]) -> Campaign:
+    campaign = Campaign(company=company, created_by=user, audience={}, variables={})
+    if "template_id" not in data:
+        raise FieldErrors({"template_id": ["This field is required."]})
+    _apply(campaign, data)
+    campaign.save()
+    return campaign
+
+
+def campaign_update(*, campaign: Campaign, data: dict[str, Any]) -> Campaign:
+    with transaction.atomic():
+        locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
+        if not locked.is_editable:
+            raise DomainError(
+                "Only a draft or scheduled campaign can be changed.", code="invalid_state"
+            )
+        _apply(locked, data)
+        locked.preflight = None
+        locked.preflight_at = None
+        locked.save()
+    return locked
+
+
+def campaign_delete(*, campaign: Campaign) -> None:
+    with transaction.atomic():
+        locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
+        if not locked.is_editable:
+            raise DomainError(
+                "Only a draft or scheduled campaign can be deleted.", code="invalid_state"
+            )
+        locked.recipients.all().delete()
+        locked.delete()
+
+
+# --- Pre-flight and fan-out -------------------------------------------------------------------
+
+
+def _classification(campaign: Campaign, now: datetime) -> audience_sql.Classification:
+    settings = wa_selectors.whatsapp_settings_for(company=campaign.company)
+    return audience_sql.classification(
+        company=campaign.company,
+        audience=campaign.audience,
+        marketing=campaign.template.category == "marketing",
+        messaging_limit=settings.messaging_limit,
+        now=now,
+    )
+
+
+def campaign_preflight(*, campaign: Campaign) -> dict:
+    """Who will be reached and who is excluded, by reason; computed now, stored with the campaign."""
+    now = timezone.now()
+    result = audience_sql.preflight_counts(_classification(campaign, now))
+    Campaign.objects.filter(pk=campaign.pk).update(preflight=result, preflight_at=now)
+    campaign.preflight, campaign.preflight_at = result, now
+    return result
+
+
+def campaign_fan_out(*, campaign_id: int) -> int:
+    """One recipient row per person of the audience, in ONE `INSERT … SELECT` (the pre-flight's
+    classification: excluded rows keep their reason). Idempotent: a campaign fans out once.
+    Returns the recipients made now.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        campaign = (
+            Campaign.objects.select_for_update()
+            .select_related("company", "template")
+            .get(pk=campaign_id)
+        )
+        if campaign.fanned_out_at is not None:
+            return 0
+        cls = _classification(campaign, now)
+        table = CampaignRecipient._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} (company_id, campaign_id, person_id, phone, state, reason,"  # noqa: S608 (table name and generated SQL)
+                " error_code, error_message, attempts, retrying, updated_at)"
+                f" SELECT %s, %s, c.person_id, c.phone,"
+                " CASE WHEN c.reason IS NULL THEN 'queued' ELSE 'excluded' END,"
+                " COALESCE(c.reason, ''), '', '', 0, false, %s"
+                f" FROM ({cls.sql}) c ON CONFLICT (campaign_id, person_id) DO NOTHING",
+                [campaign.company_id, campaign.pk, now, *cls.params],
+            )
+            made = cursor.rowcount
+            cursor.execute(
+                f"SELECT reason, count(*) FROM {table} WHERE campaign_id = %s GROUP BY reason",  # noqa: S608
+                [campaign.pk],
+            )
+            by_reason = dict(cursor.fetchall())
+        preflight = {
+            "will_send": by_reason.get("", 0),
+            "excluded": {r: by_reason.get(r, 0) for r in audience_sql.EXCLUSION_REASONS},
+        }
+        Campaign.objects.filter(pk=campaign.pk).update(
+            fanned_out_at=now, preflight=preflight, preflight_at=now
+        )
+    return made
+
+
+# --- Actions ----------------------------------------------------------------------------------
+
+
+def _invalid_state(action: str, status: str) -> DomainError:
+    return DomainError(
+        f"A {status} campaign cannot be asked to {action.replace('-', ' ')}.", code="invalid_state"
+    )
+
+
+def campaign_act(*, campaign: Campaign, action: str) -> Campaign:
+    """start, pause, resume, stop, retry-failed. Dispatch workers see the new status within a
+    fraction of a second (they re-read it between batches); 409 `invalid_state` is the API's.
+    """
+    now = timezone.now()
+    kick = False
+    with transaction.atomic():
+        locked = (
+            Campaign.objects.select_for_update()
+            .select_related("company", "template")
+            .get(pk=campaign.pk)
+        )
+        if action not in rules.ACTIONS or not rules.action_allowed(
+            action=action, status=locked.status
+        ):
+            raise _invalid_state(action, locked.status)
+        if action == "start":
+            if not locked.template.is_sendable:
+                raise DomainError(
+                    "Only an approved template can be sent in a campaign.",
+                    code="template_not_approved",
+                )
+            settings = wa_selectors.whatsapp_settings_for(company=locked.company)
+            if not settings.is_usable:
+                raise DomainError(
+                    "WhatsApp is not enabled for this company.", code="whatsapp_disabled"
+                )
+        target = rules.action_target(
+            action=action, status=locked.status, scheduled_at=locked.scheduled_at, now=now
+        )
+        if action == "retry-failed":
+            requeued = _requeue_failed(locked, now)
+            if not requeued:
+                raise DomainError(
+                    "There are no temporarily failed recipients to retry.", code="nothing_to_retry"
+                )
+        locked.status = target
+        if target == rules.RUNNING:
+            locked.started_at = locked.started_at or now
+            locked.finished_at = None
+            kick = True
+        if target == rules.STOPPED:
+            locked.finished_at = now
+        locked.save(update_fields=["status", "started_at", "finished_at", "updated_at"])
+    if kick:
+        from automations.campaigns.tasks import campaign_dispatch_kick
+
+        transaction.on_commit(lambda: campaign_dispatch_kick(locked.pk))
+    return locked
+
+
+def _requeue_failed(campaign: Campaign, now: datetime) -> int:
+    """Failed recipients whose failure is temporary go back to the queue (never a permanent one,
+    never 63049 within 24 h: rules.retryable)."""
+    permanent = sorted(rules.PERMANENT_ERRORS)
+    return (
+        CampaignRecipient.objects.filter(campaign=campaign, state=RecipientState.FAILED)
+        .exclude(error_code__in=permanent)
+        .exclude(
+            error_code=rules.LIMITED_BY_META,
+            failed_at__gt=now - rules.LIMITED_BY_META_WAIT,
+        )
+        .update(
+            state=RecipientState.QUEUED,
+            retrying=True,
+            lease_until=None,
+            updated_at=now,
+        )
+    )
+
+
+def campaigns_start_due(*, now: datetime | None = None) -> list[int]:
+    """Scheduled campaigns whose time has come start running (beat)."""
+    from gymsales.tenancy import all_companies
+
+    now = now or timezone.now()
+    with all_companies():
+        due = list(
+            Campaign.objects.filter(status=rules.SCHEDULED, scheduled_at__lte=now).values_list(
+                "pk", flat=True
+            )
+        )
+        started = Campaign.objects.filter(pk__in=due, status=rules.SCHEDULED).update(
+            status=rules.RUNNING, started_at=now
+        )
+    if started:
+        from automations.campaigns.tasks import campaign_dispatch_kick
+
+        for pk in due:
+            campaign_dispatch_kick(pk)
+    return due
+
+
+# --- Following the messages: status callbacks, replies, STOP ------------------------------------
+
+
+def recipients_follow_status(*, message_ids: list[int], status: str, error_code: str = "") -> int:
+    """A batch of campaign messages moved to `status`: their recipients move forward too."""
+    if not message_ids:
+        return 0
+    now = timezone.now()
+    state = {"undelivered": RecipientState.FAILED}.get(status, status)
+    if state not in rules.RECIPIENT_RANK and state not in (
+        RecipientState.FAILED,
+        RecipientState.NOT_SENT,
+    ):
+        return 0
+    changes: dict[str, Any] = {"state": state, "updated_at": now}
+    if state == RecipientState.FAILED:
+        changes.update(error_code=error_code or "", failed_at=now, lease_until=None)
+    return CampaignRecipient.objects.filter(
+        message_id__in=message_ids, state__in=rules.states_before(state)
+    ).update(**changes)
+
+
+def recipients_follow_inbound(*, person_id: int, received_at: datetime, stop: bool) -> None:
+    """A reply within 72 h of a campaign message counts as replied; a STOP after a campaign
+    reached someone counts as opted out (for the latest campaign that reached them)."""
+    CampaignRecipient.objects.filter(
+        person_id=person_id,
+        sent_at__lte=received_at,
+        sent_at__gte=received_at - rules.REPLY_WINDOW,
+        replied_at__isnull=True,
+    ).update(replied_at=received_at)
+    if stop:
+        latest = (
+            CampaignRecipient.objects.filter(
+                person_id=person_id, sent_at__lte=received_at, opted_out_at__isnull=True
+            )
+            .order_by("-sent_at")
+            .values_list("pk", flat=True)
+            .first()
+        )
+        if latest is not None:
+            CampaignRecipient.objects.filter(pk=latest).update(opted_out_at=received_at)
+
+
+def parse_quiet_hours(value: dict | None) -> tuple[time | None, time | None]:
+    if not value:
+        return None, None
+    return value.get("start"), value.get("end")
