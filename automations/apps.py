@@ -7,7 +7,9 @@ class AutomationsConfig(AppConfig):
 
     def ready(self):
         from automations import services
+        from automations.campaigns import services as campaigns
         from gymsales import services as core
+        from whatsapp.services import hooks as whatsapp
 
         # Handlers run inside the transaction of the change, so a run is recorded exactly when
         # its event commits. Registered once even if ready() runs again.
@@ -16,6 +18,9 @@ class AutomationsConfig(AppConfig):
             (core.PERSON_STATUS_CHANGED_HANDLERS, services.on_person_status_changed),
             (core.PERSON_UPDATED_HANDLERS, services.on_person_updated),
             (core.APPOINTMENT_BOOKED_HANDLERS, services.on_appointment_booked),
+            # Campaign recipients follow their messages' callbacks, replies and STOPs.
+            (whatsapp.MESSAGE_STATUS_HANDLERS, campaigns.recipients_follow_status),
+            (whatsapp.INBOUND_HANDLERS, campaigns.recipients_follow_inbound),
         ]
         for handlers, handler in hooks:
             if handler not in handlers:

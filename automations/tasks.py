@@ -23,3 +23,10 @@ def automations_sweep() -> int:
 def automation_run_execute_task(run_id: int) -> None:
     """A run due at once, enqueued when its event commits (beat would pick it up anyway)."""
     services.automation_run_execute(run_id=run_id)
+
+
+# Bulk campaign tasks (queue `campaigns`), registered with the worker through this module.
+from automations.campaigns.tasks import (  # noqa: E402, F401
+    campaign_dispatch_task,
+    campaigns_tick_task,
+)

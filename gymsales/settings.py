@@ -212,12 +212,21 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "whatsapp.sends_sweep",
         "schedule": env.float("WHATSAPP_SWEEP_SECONDS", default=2.0),
     },
+    # Bulk campaigns: start due ones, reconcile expired claims, wake idle running ones.
+    "campaigns-tick": {"task": "campaigns.tick", "schedule": 10.0},
 }
 # A claimed send must have stored its SID within this lease, else it is reconciled with Twilio
 # (far longer than the Twilio client's 10 s timeout).
 WHATSAPP_SEND_LEASE_SECONDS = env.float("WHATSAPP_SEND_LEASE_SECONDS", default=120.0)
 # A queued send not claimed this long after it was handed to the broker is handed over again.
 WHATSAPP_REQUEUE_AFTER_SECONDS = env.float("WHATSAPP_REQUEUE_AFTER_SECONDS", default=60.0)
+# Campaign dispatch has its own queue, so a 1:1 send never waits behind a campaign: run a worker
+# for each (`-Q celery` and `-Q campaigns`), or one worker on both with spare concurrency.
+CELERY_TASK_ROUTES = {"campaigns.*": {"queue": "campaigns"}}
+CAMPAIGN_CONCURRENCY = env.int("CAMPAIGN_CONCURRENCY", default=200)  # HTTP requests in flight
+CAMPAIGN_BATCH = env.int("CAMPAIGN_BATCH", default=100)  # recipients claimed at once
+CAMPAIGN_SLICE_SECONDS = env.float("CAMPAIGN_SLICE_SECONDS", default=20.0)
+CAMPAIGN_LEASE_SECONDS = env.float("CAMPAIGN_LEASE_SECONDS", default=120.0)
 
 # --- REST API (API.md "Conventions") ----------------------------------------------------------
 REST_FRAMEWORK = {

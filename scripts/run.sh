@@ -30,7 +30,9 @@ cleanup() {  # the three processes and runserver's autoreload child
 trap cleanup EXIT
 stopping=""
 trap 'stopping=1' INT TERM
-.venv/bin/celery -A gymsales worker --loglevel=INFO --concurrency=2 >"$LOGS/worker.log" 2>&1 & pids+=($!)
+# One worker on both queues: a campaign (queue `campaigns`) takes one process, 1:1 sends the others.
+.venv/bin/celery -A gymsales worker -Q celery,campaigns --loglevel=INFO --concurrency=3 \
+  >"$LOGS/worker.log" 2>&1 & pids+=($!)
 .venv/bin/celery -A gymsales beat --loglevel=INFO --schedule "$LOGS/celerybeat-schedule" \
   >"$LOGS/beat.log" 2>&1 & pids+=($!)
 .venv/bin/python manage.py runserver "127.0.0.1:$PORT" >"$LOGS/web.log" 2>&1 & pids+=($!)

@@ -112,7 +112,7 @@ def claim(ctx: _Context, limit: int, now: datetime) -> list[SendJob]:
     lease = now + timedelta(seconds=lease_seconds())
     with transaction.atomic():
         with connection.cursor() as cursor:
-            cursor.execute(_claim_sql(), [campaign.pk, limit, lease, now, now])
+            cursor.execute(_claim_sql(), [campaign.pk, limit, lease, now])
             rows = cursor.fetchall()
         if not rows:
             return []
@@ -493,7 +493,7 @@ def reconcile_expired(*, campaign_id: int, now: datetime | None = None) -> dict:
     found = requeued = 0
     with transaction.atomic():
         stale = list(
-            CampaignRecipient.objects.select_for_update(skip_locked=True)
+            CampaignRecipient.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(
                 campaign_id=campaign_id,
                 state=RecipientState.SENDING,

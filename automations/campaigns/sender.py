@@ -99,7 +99,11 @@ class TwilioAsyncSender:
         self.concurrency = concurrency
         base = (settings.TWILIO_API_BASE or TWILIO_API).rstrip("/")
         self.url = f"{base}/2010-04-01/Accounts/{credentials.account_sid}/Messages.json"
-        self.auth = aiohttp.BasicAuth(credentials.account_sid, credentials.auth_token)
+        self.headers = {
+            "Authorization": aiohttp.encode_basic_auth(
+                credentials.account_sid, credentials.auth_token
+            )
+        }
         self.results: queue.SimpleQueue[SendOutcome] = queue.SimpleQueue()
         self.loop = asyncio.new_event_loop()
         self.session: aiohttp.ClientSession | None = None
@@ -119,7 +123,7 @@ class TwilioAsyncSender:
                     limit=self.concurrency, keepalive_timeout=30, ttl_dns_cache=300
                 ),
                 timeout=aiohttp.ClientTimeout(total=15, connect=5),
-                auth=self.auth,
+                headers=self.headers,
             )
 
         self.loop.run_until_complete(open_session())

@@ -335,7 +335,7 @@ def campaigns_start_due(*, now: datetime | None = None) -> list[int]:
 
 
 def recipients_follow_status(*, message_ids: list[int], status: str, error_code: str = "") -> int:
-    """A batch of campaign messages moved to `status`: their recipients move forward too."""
+    """A batch of messages moved to `status`: their campaign recipients move forward too."""
     if not message_ids:
         return 0
     now = timezone.now()
@@ -353,9 +353,10 @@ def recipients_follow_status(*, message_ids: list[int], status: str, error_code:
     ).update(**changes)
 
 
-def recipients_follow_inbound(*, person_id: int, received_at: datetime, stop: bool) -> None:
+def recipients_follow_inbound(*, message, stop: bool) -> None:
     """A reply within 72 h of a campaign message counts as replied; a STOP after a campaign
     reached someone counts as opted out (for the latest campaign that reached them)."""
+    person_id, received_at = message.person_id, message.created_at
     CampaignRecipient.objects.filter(
         person_id=person_id,
         sent_at__lte=received_at,

@@ -35,6 +35,7 @@ from whatsapp.providers import (
     ProviderError,
     get_backend,
 )
+from whatsapp.services import hooks
 from whatsapp.services.audit import audit_automatic
 
 logger = logging.getLogger(__name__)
@@ -286,6 +287,7 @@ def message_failure_record(
             message=locked,
         )
         _apply_error_effects(message=locked, code=code, now=now)
+        hooks.status_moved([locked.pk], status, code)
     return True
 
 

@@ -15,6 +15,7 @@ from whatsapp.models import (
     Message,
     WebhookEvent,
 )
+from whatsapp.services import hooks
 from whatsapp.services.delivery import message_failure_record
 from whatsapp.services.inbound import inbound_record
 
@@ -113,6 +114,7 @@ def _apply_simple_statuses(events: list[WebhookEvent]) -> set:
         lower = [s for s, rank in rules.STATUS_RANK.items() if rank < rules.STATUS_RANK[status]]
         # Conditional: never moves a message back, never touches a failed one.
         Message.objects.filter(pk__in=pks, status__in=lower).update(status=status, updated_at=now)
+        hooks.status_moved(pks, status)
     return {event for event, sid in sid_of.items() if sid not in known}
 
 
@@ -154,3 +156,4 @@ def message_status_apply(*, params: dict) -> None:
         Message.objects.filter(pk=message.pk, status__in=forward).update(
             status=status, updated_at=timezone.now()
         )
+        hooks.status_moved([message.pk], status)

@@ -30,6 +30,7 @@ from whatsapp.models import (
     WhatsAppSettings,
 )
 from whatsapp.providers.media import media_url_kept
+from whatsapp.services import hooks
 
 logger = logging.getLogger(__name__)
 
@@ -126,6 +127,7 @@ def inbound_record(*, params: dict, received_at: datetime | None = None) -> Mess
         keyword = rules.opt_keyword(body)
         if keyword is not None:
             _opt_keyword_apply(company=company, phone=phone, opted_out=keyword == "stop")
+        hooks.inbound_recorded(message, stop=keyword == "stop")
     return message
 
 

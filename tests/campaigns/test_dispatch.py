@@ -1,0 +1,329 @@
+"""The dispatch engine through real workers, PostgreSQL and Redis, against a local Twilio
+stand-in over HTTP: everyone exactly once, pause/resume/stop within 2 s, the company's messages
+per second, the messaging limit at send time, retry of temporary failures only, counts that
+follow callbacks and replies, and a SIGKILLed worker that loses and doubles nobody."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.db import connection, transaction
+from django.utils import timezone
+
+from automations.campaigns import dispatch, selectors, services
+from automations.models import Campaign, CampaignRecipient
+from tests.campaigns.conftest import make_campaign, make_people
+from whatsapp.models import Direction, Message, MessageStatus
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def wait_for(condition, *, timeout: float = 60, every: float = 0.05, what: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(every)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+def status_of(campaign) -> str:
+    return Campaign.objects.values_list("status", flat=True).get(pk=campaign.pk)
+
+
+def counts(campaign) -> dict:
+    return selectors.campaign_counts(campaign=Campaign.objects.get(pk=campaign.pk))["counts"]
+
+
+def start(campaign) -> None:
+    services.campaign_act(campaign=campaign, action="start")
+
+
+@pytest.mark.worker
+def test_a_worker_sends_everyone_exactly_once(
+    campaign_worker, standin, company, club, whatsapp_on, template, admin_user
+):
+    people = make_people(company, club, 300)
+    people[0].whatsapp_opted_out = True
+    people[0].save()
+    campaign = make_campaign(company, template, admin_user)
+
+    start(campaign)
+    wait_for(lambda: status_of(campaign) == "completed", timeout=90, what="completed")
+
+    sent = standin.per_recipient()
+    assert len(sent) == 299
+    assert set(sent.values()) == {1}
+    assert f"whatsapp:{people[0].phone_mobile}" not in sent
+    recipients = CampaignRecipient.objects.filter(campaign=campaign).exclude(state="excluded")
+    assert recipients.filter(sent_at__isnull=False, message__sid__isnull=False).count() == 299
+    sids = {m["sid"] for m in standin.messages}
+    assert set(recipients.values_list("message__sid", flat=True)) == sids
+    # The Content template and each person's variables went to Twilio.
+    first = next(m for m in standin.messages if m["to"] == f"whatsapp:{people[1].phone_mobile}")
+    assert first["content_sid"] == template.content_sid
+    assert '"1": "P1"' in first["content_variables"]
+    c = counts(campaign)
+    assert c["total"] == 299
+    assert c["sending"] == 299  # accepted by Twilio, awaiting its callbacks
+    assert c["excluded"]["opted_out"] == 1
+    assert Campaign.objects.get(pk=campaign.pk).finished_at is not None
+
+
+@pytest.mark.worker
+def test_pause_resume_and_stop_take_effect_within_two_seconds(
+    campaign_worker, standin, company, club, whatsapp_on, template, admin_user
+):
+    whatsapp_on.max_messages_per_second = 100
+    whatsapp_on.save()
+    make_people(company, club, 3000)
+    campaign = make_campaign(company, template, admin_user)
+    start(campaign)
+    wait_for(lambda: standin.count() >= 100, timeout=60, what="sending started")
+
+    services.campaign_act(campaign=campaign, action="pause")
+    paused_at = time.monotonic()
+    settled = _wait_until_quiet(standin, quiet_for=1.0, timeout=10)
+    assert settled - paused_at <= 2.0, f"sends went on {settled - paused_at:.2f}s after pause"
+    assert status_of(campaign) == "paused"
+    at_pause = standin.count()
+
+    services.campaign_act(campaign=campaign, action="resume")
+    wait_for(lambda: standin.count() >= at_pause + 50, timeout=30, what="resumed sending")
+
+    services.campaign_act(campaign=campaign, action="stop")
+    stopped_at = time.monotonic()
+    settled = _wait_until_quiet(standin, quiet_for=1.0, timeout=10)
+    assert settled - stopped_at <= 2.0
+    assert status_of(campaign) == "stopped"
+    assert standin.count() < 3000
+    assert set(standin.per_recipient().values()) == {1}
+    # Nobody is left claimed: each recipient was either accepted or is still queued.
+    assert not CampaignRecipient.objects.filter(
+        campaign=campaign, state="sending", sent_at__isnull=True
+    ).exists()
+
+
+def _wait_until_quiet(standin, *, quiet_for: float, timeout: float) -> float:
+    """The monotonic time of the last request, once none arrived for `quiet_for` seconds."""
+    deadline = time.monotonic() + timeout
+    last_count, last_change = standin.count(), time.monotonic()
+    while time.monotonic() < deadline:
+        time.sleep(0.02)
+        now_count = standin.count()
+        if now_count != last_count:
+            last_count, last_change = now_count, time.monotonic()
+        elif time.monotonic() - last_change >= quiet_for:
+            return last_change
+    raise AssertionError("sending did not stop")
+
+
+@pytest.mark.worker
+def test_the_companys_messages_per_second_hold(
+    transactional_db, standin, company, club, whatsapp_on, template
+):
+    whatsapp_on.max_messages_per_second = 50
+    whatsapp_on.save()
+    make_people(company, club, 150)
+    campaign = make_campaign(company, template)
+    start(campaign)
+    began = time.monotonic()
+    while dispatch.run_slice(campaign.pk, seconds=30).outcome == "more":
+        pass
+    took = time.monotonic() - began
+    assert standin.count() == 150
+    # 150 at 50/s with a 10-message burst: at least (150 - 10) / 50 = 2.8 s.
+    assert took >= 2.6, took
+
+
+@pytest.mark.worker
+def test_the_messaging_limit_is_checked_again_at_send_time(
+    transactional_db, standin, company, club, whatsapp_on, template
+):
+    make_people(company, club, 20)
+    campaign = make_campaign(company, template)
+    services.campaign_fan_out(campaign_id=campaign.pk)  # unlimited then: all 20 queued
+    whatsapp_on.messaging_limit = 250
+    whatsapp_on.save()
+    others = make_people(company, club, 245, start=1000)
+    Message.objects.bulk_create(
+        Message(
+            company=company,
+            person=p,
+            direction=Direction.OUTBOUND,
+            status=MessageStatus.DELIVERED,
+            business_initiated=True,
+        )
+        for p in others
+    )
+    start(campaign)
+    while dispatch.run_slice(campaign.pk, seconds=30).outcome == "more":
+        pass
+    assert standin.count() == 5
+    not_sent = CampaignRecipient.objects.filter(campaign=campaign, state="not_sent")
+    assert not_sent.count() == 15
+    assert set(not_sent.values_list("reason", flat=True)) == {"limit_reached"}
+    assert counts(campaign)["not_sent"] == 15
+
+
+@pytest.mark.worker
+def test_retry_failed_resends_only_temporary_failures(
+    transactional_db, standin, company, club, whatsapp_on, template
+):
+    people = make_people(company, club, 6)
+    campaign = make_campaign(company, template)
+    start(campaign)
+    while dispatch.run_slice(campaign.pk, seconds=30).outcome == "more":
+        pass
+    assert standin.count() == 6
+    now = timezone.now()
+    codes = ["63003", "63024", "63049", "63049", "63010", ""]
+    for person, code in zip(people, codes, strict=True):
+        recipient = CampaignRecipient.objects.get(campaign=campaign, person=person)
+        services.recipients_follow_status(
+            message_ids=[recipient.message_id], status="failed", error_code=code
+        )
+    old = CampaignRecipient.objects.get(campaign=campaign, person=people[3])
+    CampaignRecipient.objects.filter(pk=old.pk).update(failed_at=now - timedelta(hours=25))
+    c = counts(campaign)
+    assert c["failed"] == 4
+    assert c["limited_by_meta"] == 2
+
+    services.campaign_act(campaign=campaign, action="retry-failed")
+    assert counts(campaign)["retrying"] == 3
+    assert status_of(campaign) == "running"
+    while dispatch.run_slice(campaign.pk, seconds=30).outcome == "more":
+        pass
+
+    again = standin.per_recipient()
+    resent = {p.phone_mobile for p in people if again[f"whatsapp:{p.phone_mobile}"] == 2}
+    assert resent == {people[3].phone_mobile, people[4].phone_mobile, people[5].phone_mobile}
+    assert status_of(campaign) == "completed"
+    with pytest.raises(Exception, match="no temporarily failed"):
+        services.campaign_act(campaign=Campaign.objects.get(pk=campaign.pk), action="retry-failed")
+
+
+@pytest.mark.worker
+def test_counts_follow_status_callbacks_replies_and_stop(
+    transactional_db, standin, company, club, whatsapp_on, template
+):
+    from whatsapp.services import inbound_record, message_status_apply
+
+    people = make_people(company, club, 5)
+    campaign = make_campaign(company, template)
+    start(campaign)
+    while dispatch.run_slice(campaign.pk, seconds=30).outcome == "more":
+        pass
+    by_person = {r.person_id: r for r in CampaignRecipient.objects.filter(campaign=campaign)}
+
+    def callback(person, status, code=""):
+        message_status_apply(
+            params={
+                "MessageSid": by_person[person.pk].message.sid,
+                "MessageStatus": status,
+                "ErrorCode": code,
+                "AccountSid": whatsapp_on.twilio_account_sid,
+            }
+        )
+
+    for person in people[:4]:
+        callback(person, "sent")
+    callback(people[1], "delivered")
+    callback(people[2], "read")
+    callback(people[2], "delivered")  # late and out of order: changes nothing
+    callback(people[3], "undelivered", "63049")
+    callback(people[4], "failed", "63024")
+
+    def inbound(person, body):
+        with transaction.atomic():  # as the webhook drain calls it
+            _inbound(person, body)
+
+    def _inbound(person, body):
+        inbound_record(
+            params={
+                "MessageSid": "SM" + os.urandom(16).hex(),
+                "From": f"whatsapp:{person.phone_mobile}",
+                "To": f"whatsapp:{whatsapp_on.sender_number}",
+                "AccountSid": whatsapp_on.twilio_account_sid,
+                "Body": body,
+            }
+        )
+
+    inbound(people[1], "Yes please!")
+    inbound(people[2], "STOP")
+
+    c = counts(campaign)
+    assert (c["sent"], c["delivered"], c["read"]) == (1, 1, 1)
+    assert (c["failed"], c["limited_by_meta"]) == (1, 1)
+    assert c["replied"] == 2  # the STOP is a reply too
+    assert c["opted_out"] == 1
+    recipient = CampaignRecipient.objects.get(campaign=campaign, person=people[2])
+    assert recipient.state == "read"
+
+
+@pytest.mark.worker
+def test_a_sigkilled_worker_loses_and_doubles_nobody(
+    transactional_db, standin, company, club, whatsapp_on, template, settings
+):
+    standin.delay = 0.05
+    whatsapp_on.max_messages_per_second = 150
+    whatsapp_on.save()
+    make_people(company, club, 600)
+    campaign = make_campaign(company, template)
+    start(campaign)
+    env = {
+        **os.environ,
+        "DATABASE_URL": _database_url(),
+        "WHATSAPP_BACKEND": "twilio",
+        "TWILIO_API_BASE": standin.base_url,
+        "CAMPAIGN_LEASE_SECONDS": "3",
+        "CAMPAIGN_CONCURRENCY": "100",
+    }
+    worker = subprocess.Popen(
+        [sys.executable, "manage.py", "campaign_dispatch", str(campaign.pk)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        wait_for(lambda: standin.count() >= 150, timeout=120, what="the worker sending")
+        worker.send_signal(signal.SIGKILL)
+        worker.wait(30)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+    killed_at = standin.count()
+    assert killed_at < 600, "the worker finished before it could be killed"
+    claimed = CampaignRecipient.objects.filter(
+        campaign=campaign, state="sending", sent_at__isnull=True
+    ).count()
+
+    settings.CAMPAIGN_LEASE_SECONDS = 3
+    time.sleep(3.5)  # the dead worker's leases run out
+    while dispatch.run_slice(campaign.pk, seconds=60).outcome == "more":
+        pass
+
+    sent = standin.per_recipient()
+    assert len(sent) == 600, f"{600 - len(sent)} lost"
+    assert set(sent.values()) == {1}, "someone was sent twice"
+    recipients = CampaignRecipient.objects.filter(campaign=campaign)
+    assert recipients.filter(sent_at__isnull=False).count() == 600
+    assert set(recipients.values_list("message__sid", flat=True)) == {
+        m["sid"] for m in standin.messages
+    }
+    assert status_of(campaign) == "completed"
+    print(f"killed after {killed_at} sends with {claimed} claims open")
+
+
+def _database_url() -> str:
+    s = connection.settings_dict
+    return f"postgres://{s['USER']}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
