@@ -1,8 +1,5 @@
 def navigation(request):
-    """The navigation bar's items for the user's role, the current one marked.
-
-    Bulk campaigns are not built yet, so they are not offered.
-    """
+    """The navigation bar's items for the user's role, the current one marked."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated or user.company_id is None:
         return {"nav_items": []}
@@ -13,6 +10,6 @@ def navigation(request):
             ("Automations", "/settings/automations/"),
         ]
     if user.role in ("manager", "admin"):
-        items.append(("Reports", "/reports/"))
+        items += [("Campaigns", "/campaigns/"), ("Reports", "/reports/")]
     path = request.path
     return {"nav_items": [(label, url, path.startswith(url)) for label, url in items]}

@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("whatsapp.urls")),
     path("", include("templates_app.urls")),
     path("", include("automations.urls")),
+    path("", include("automations.campaigns.urls")),
     path("", include("reporting.urls")),
 ]
 

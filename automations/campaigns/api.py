@@ -3,6 +3,7 @@ managers may read, sales users get 403, another company's campaign is a 404."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from django.utils import timezone
@@ -12,6 +13,7 @@ from rest_framework.response import Response
 
 from automations.campaigns import selectors, services
 from automations.campaigns.models import Campaign, CampaignRecipient, RecipientState
+from gymsales.api import fields
 from gymsales.api.base import CompanyAPIView, IsCompanyStaff, created
 from gymsales.errors import DomainError
 from gymsales.models import PersonStatus, Role, SaleTypeKey
@@ -31,7 +33,7 @@ class IsAdminOrManagerReadOnly(IsCompanyStaff):
         return request.user.role == Role.ADMIN
 
 
-class LocalDateTimeField(serializers.DateTimeField):
+class LocalDateTimeField(fields.DateTimeField):
     """Keeps a value without an offset naive: the service reads it in the club's time zone."""
 
     def enforce_timezone(self, value):
@@ -39,19 +41,13 @@ class LocalDateTimeField(serializers.DateTimeField):
             return value
         return super().enforce_timezone(value)
 
-    def to_internal_value(self, value):
-        parsed = super().to_internal_value(value)
-        if parsed.year > 9998:
-            raise serializers.ValidationError("Must be before the year 9999.")
-        return parsed
-
 
 class VariableField(serializers.DictField):
     def to_internal_value(self, data):
         data = super().to_internal_value(data)
         result = {}
         for key, mapping in data.items():
-            if not str(key).isdigit():
+            if not re.fullmatch(r"[0-9]{1,3}", str(key)):
                 raise serializers.ValidationError(f"{key!r}: variables are numbered: '1', '2', …")
             if not isinstance(mapping, dict) or len(mapping) != 1:
                 raise serializers.ValidationError(
@@ -81,9 +77,9 @@ class AudienceSerializer(serializers.Serializer):
         choices=SaleTypeKey.choices, required=False, allow_null=True
     )
     owner_id = serializers.IntegerField(min_value=1, required=False, allow_null=True)
-    created_after = serializers.DateField(required=False, allow_null=True)
-    created_before = serializers.DateField(required=False, allow_null=True)
-    last_contacted_before = serializers.DateField(required=False, allow_null=True)
+    created_after = fields.DateField(required=False, allow_null=True)
+    created_before = fields.DateField(required=False, allow_null=True)
+    last_contacted_before = fields.DateField(required=False, allow_null=True)
     person_ids = serializers.ListField(
         child=serializers.IntegerField(min_value=1, max_value=2**62),
         required=False,

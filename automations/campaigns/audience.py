@@ -37,6 +37,7 @@ AUDIENCE_KEYS = (
     "last_contacted_before",
     "person_ids",
 )
+FILTER_KEYS = AUDIENCE_KEYS[:-1]  # what the wizard's form offers (the API also takes person_ids)
 
 
 def _start_of(value, tz) -> datetime:

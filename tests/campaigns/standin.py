@@ -5,6 +5,10 @@ told to refuse some numbers.
 
     standin = TwilioStandIn(delay=0.05).start()   # a thread, a free port
     settings.TWILIO_API_BASE = standin.base_url
+
+As a process (benchmarks): `python -m tests.campaigns.standin PORT [DELAY_MS]`; GET /stats gives
+{created, unique_to, duplicates} and GET /arrival?to=whatsapp:+1… the time (epoch seconds) the
+first message to that number arrived.
 """
 
 from __future__ import annotations
@@ -12,7 +16,9 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
+import sys
 import threading
+import time
 import uuid
 from collections import Counter
 from datetime import UTC, datetime
@@ -31,6 +37,7 @@ class TwilioStandIn:
     def __init__(self, *, delay: float = 0.0):
         self.delay = delay
         self.messages: list[dict] = []
+        self.arrivals: dict[str, float] = {}
         self.refuse: dict[str, tuple[int, str]] = {}  # "whatsapp:+1…" → (HTTP status, code)
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
@@ -75,7 +82,9 @@ class TwilioStandIn:
             "direction": "outbound-api",
             "api_version": "2010-04-01",
         }
+        arrived = time.time()
         with self._lock:
+            self.arrivals.setdefault(to, arrived)
             self.messages.append(message)
         return web.Response(status=201, text=json.dumps(message), content_type="application/json")
 
@@ -92,12 +101,26 @@ class TwilioStandIn:
             }
         )
 
+    async def _stats(self, request: web.Request) -> web.Response:
+        with self._lock:
+            created = len(self.messages)
+            unique = len(self.arrivals)
+        return web.json_response(
+            {"created": created, "unique_to": unique, "duplicates": created - unique}
+        )
+
+    async def _arrival(self, request: web.Request) -> web.Response:
+        with self._lock:
+            return web.json_response({"arrived": self.arrivals.get(request.query.get("to", ""))})
+
     def _serve(self) -> None:
         self._loop = asyncio.new_event_loop()
         asyncio.set_event_loop(self._loop)
         app = web.Application()
         app.router.add_post("/2010-04-01/Accounts/{account}/Messages.json", self._create)
         app.router.add_get("/2010-04-01/Accounts/{account}/Messages.json", self._list)
+        app.router.add_get("/stats", self._stats)
+        app.router.add_get("/arrival", self._arrival)
         self._runner = web.AppRunner(app, access_log=None)
         self._loop.run_until_complete(self._runner.setup())
         site = web.TCPSite(self._runner, "127.0.0.1", self.port, backlog=1024)
@@ -117,3 +140,10 @@ class TwilioStandIn:
         asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(10)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(10)
+
+
+if __name__ == "__main__":
+    server = TwilioStandIn(delay=int(sys.argv[2]) / 1000 if len(sys.argv) > 2 else 0.05)
+    server.port = int(sys.argv[1])
+    server.base_url = f"http://127.0.0.1:{server.port}"
+    server._serve()

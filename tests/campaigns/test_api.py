@@ -144,7 +144,7 @@ def test_actions_not_allowed_by_the_status_are_409(api, admin_user, company, tem
 def test_start_with_a_future_schedule_waits(api, admin_user, company, template, whatsapp_on):
     campaign = make_campaign(company, template, admin_user)
     client = api(admin_user)
-    client.patch(f"{URL}/{campaign.pk}", {"scheduled_at": "2999-01-01T09:00:00Z"}, format="json")
+    client.patch(f"{URL}/{campaign.pk}", {"scheduled_at": "2099-01-01T09:00:00Z"}, format="json")
     response = client.post(f"{URL}/{campaign.pk}/start")
     assert response.status_code == 202
     assert response.json()["status"] == "scheduled"

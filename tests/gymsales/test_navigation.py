@@ -9,8 +9,8 @@ import pytest
     ("role_fixture", "expected"),
     [
         ("sales_user", ["People", "Newsfeed"]),
-        ("manager_user", ["People", "Newsfeed", "Reports"]),
-        ("admin_user", ["People", "Newsfeed", "Templates", "Automations", "Reports"]),
+        ("manager_user", ["People", "Newsfeed", "Campaigns", "Reports"]),
+        ("admin_user", ["People", "Newsfeed", "Templates", "Automations", "Campaigns", "Reports"]),
     ],
 )
 def test_navigation_items_follow_the_role(client, request, role_fixture, expected):

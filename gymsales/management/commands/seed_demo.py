@@ -40,7 +40,12 @@ FIRST_NAMES = [
     "Leo",
 ]
 LAST_NAMES = ["Smith", "Jones", "Taylor", "Brown", "Wilson", "Evans", "Walker"]
-APP_DEMOS = ["whatsapp.demo", "templates_app.demo", "automations.demo"]
+APP_DEMOS = [
+    "whatsapp.demo",
+    "templates_app.demo",
+    "automations.demo",
+    "automations.campaigns.demo",
+]
 
 
 class Command(BaseCommand):

@@ -1,0 +1,101 @@
+"""The campaign wizard's form: template, audience, variables, schedule."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils import timezone
+
+from automations.campaigns.audience import FILTER_KEYS
+from gymsales.models import Club, PersonStatus, SaleTypeKey, User
+from templates_app.rendering import PERSON_FIELDS
+
+MAX_VARIABLES = 10
+
+
+class CampaignForm(forms.Form):
+    name = forms.CharField(max_length=200)
+    template_id = forms.TypedChoiceField(label="Template", coerce=int)
+    club_id = forms.TypedChoiceField(label="Club", coerce=int, required=False, empty_value=None)
+    status = forms.ChoiceField(
+        label="Status", choices=[("", "Leads and members"), *PersonStatus.choices], required=False
+    )
+    sale_type = forms.ChoiceField(
+        label="Sale Type", choices=[("", "Any"), *SaleTypeKey.choices], required=False
+    )
+    owner_id = forms.TypedChoiceField(label="Owner", coerce=int, required=False, empty_value=None)
+    created_after = forms.DateField(
+        label="Created on or after", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    created_before = forms.DateField(
+        label="Created on or before", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    last_contacted_before = forms.DateField(
+        label="Not contacted since",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    scheduled_at = forms.DateTimeField(
+        label="Start at (club time)",
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        help_text="Empty: start when you press Start.",
+    )
+    quiet_start = forms.TimeField(
+        label="Quiet hours from",
+        required=False,
+        widget=forms.TimeInput(attrs={"type": "time"}),
+    )
+    quiet_end = forms.TimeField(
+        label="Quiet hours until", required=False, widget=forms.TimeInput(attrs={"type": "time"})
+    )
+
+    def __init__(self, *args, company, templates, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["template_id"].choices = [("", "Choose an approved template")] + [
+            (t.pk, f"{t.name} ({t.get_category_display()})") for t in templates
+        ]
+        self.fields["club_id"].choices = [("", "All clubs")] + [
+            (c.pk, c.name) for c in Club.objects.filter(company=company).order_by("name")
+        ]
+        self.fields["owner_id"].choices = [("", "Anyone")] + [
+            (u.pk, str(u)) for u in User.objects.filter(company=company).order_by("first_name")
+        ]
+
+    def clean(self):
+        data = super().clean()
+        if bool(data.get("quiet_start")) != bool(data.get("quiet_end")):
+            self.add_error("quiet_end", "Give both ends of the quiet hours, or neither.")
+        return data
+
+    def audience(self) -> dict:
+        """The filters given (valid ones only: the live count runs on a half-filled form)."""
+        data = getattr(self, "cleaned_data", {}) or {}
+        return {key: data[key] for key in FILTER_KEYS if data.get(key) not in (None, "")}
+
+    def variables(self) -> dict:
+        mapping = {}
+        for number in range(1, MAX_VARIABLES + 1):
+            field = self.data.get(f"var_{number}_field", "")
+            value = (self.data.get(f"var_{number}_value", "") or "").strip()
+            if field == "value" and value:
+                mapping[str(number)] = {"value": value[:1024]}
+            elif field in PERSON_FIELDS:
+                mapping[str(number)] = {"field": field}
+        return mapping
+
+    def service_data(self) -> dict:
+        data = self.cleaned_data
+        quiet = None
+        if data.get("quiet_start") and data.get("quiet_end"):
+            quiet = {"start": data["quiet_start"], "end": data["quiet_end"]}
+        return {
+            "name": data["name"],
+            "template_id": data["template_id"],
+            "variables": self.variables(),
+            "audience": self.audience(),
+            # The wall-clock time typed: the service reads it in the club's time zone.
+            "scheduled_at": (
+                timezone.make_naive(data["scheduled_at"]) if data.get("scheduled_at") else None
+            ),
+            "quiet_hours": quiet,
+        }

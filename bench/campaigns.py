@@ -1,0 +1,323 @@
+"""Benchmark: bulk campaigns. Prints its figures and the command.
+
+    .venv/bin/python bench/campaigns.py [--people 100000] [--baseline 20000] [--probes 30]
+
+In one run, on its own `<database>_bench` database, against a local Twilio stand-in answering in
+50 ms and keeping every message it accepted (tests/campaigns/standin.py, its own process):
+  * pre-flight over PEOPLE people, and fan-out of their campaign (INSERT … SELECT);
+  * baseline: a bare concurrent aiohttp loop (the same client, 200 in flight) posting BASELINE
+    messages to the stand-in;
+  * dispatch: a `campaigns` Celery worker (one process) sends the whole campaign (claims, Message
+    rows and notes, batched write-back); rate = recipients / (first claim → last SID stored),
+    checked against the stand-in (nobody twice, nobody missing); peak RSS of that worker;
+  * interactive: while the campaign dispatches, PROBES 1:1 sends (message_send, as the Client
+    Profile does) go through a worker on the default queue: p95 from message_send to the stand-in
+    receiving it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench import common
+
+ACCOUNT_SID = "AC" + "7" * 32
+AUTH_TOKEN = "bench-campaign-token"
+SENDER = "+14155557777"
+CONCURRENCY = 200
+
+
+def baseline(base: str, count: int) -> float:
+    """A bare aiohttp loop, CONCURRENCY in flight, same endpoint and form: messages/s."""
+    import aiohttp
+
+    url = f"{base}/2010-04-01/Accounts/{ACCOUNT_SID}/Messages.json"
+
+    async def run():
+        headers = {"Authorization": aiohttp.encode_basic_auth(ACCOUNT_SID, AUTH_TOKEN)}
+        connector = aiohttp.TCPConnector(limit=CONCURRENCY)
+        async with aiohttp.ClientSession(connector=connector, headers=headers) as session:
+            queue = iter(range(count))
+
+            async def worker():
+                for n in queue:
+                    form = {
+                        "To": f"whatsapp:+1999{n:07d}",
+                        "From": f"whatsapp:{SENDER}",
+                        "ContentSid": "HX" + "b" * 32,
+                        "ContentVariables": '{"1": "Bench"}',
+                        "StatusCallback": "https://bench.gymsales.example/webhooks/x",
+                    }
+                    async with session.post(url, data=form) as response:
+                        await response.read()
+
+            started = time.perf_counter()
+            await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
+            return count / (time.perf_counter() - started)
+
+    return asyncio.run(run())
+
+
+def make_people(company, n: int) -> None:
+    from gymsales.models import Person
+
+    have = Person.objects.filter(company=company).count()
+    club = company.clubs.first()
+    batch = []
+    for i in range(have, n):
+        batch.append(
+            Person(
+                company=company,
+                club=club,
+                first_name=f"B{i}",
+                last_name="Bench",
+                phone_mobile=f"+1415{i:07d}",
+                whatsapp_opted_out=i % 97 == 0,
+            )
+        )
+        if len(batch) == 5000:
+            Person.objects.bulk_create(batch)
+            batch = []
+    if batch:
+        Person.objects.bulk_create(batch)
+
+
+def rss_peak_mb(pid: int) -> float:
+    """Peak RSS (VmHWM) of a process and its children (a Celery worker's pool), in MB."""
+    peak = 0
+    pids = {pid}
+    for child in Path(f"/proc/{pid}/task").glob("*/children"):
+        pids |= {int(p) for p in child.read_text().split()}
+    for p in pids:
+        status = Path(f"/proc/{p}/status")
+        if status.exists():
+            for line in status.read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    peak = max(peak, int(line.split()[1]))
+    return peak / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--people", type=int, default=100_000)
+    parser.add_argument("--baseline", type=int, default=20_000)
+    parser.add_argument("--probes", type=int, default=30)
+    args = parser.parse_args()
+
+    env = common.bench_environment()
+    common.prepare_database(env)
+    common.setup_django(env)
+    import requests
+    from django.db import connection
+
+    from automations.campaigns import selectors, services
+    from automations.models import Campaign
+    from gymsales.tenancy import all_companies, company_scope
+    from templates_app.models import MessageTemplate, TemplateStatus
+    from whatsapp.models import WhatsAppSettings
+
+    logs = Path(tempfile.mkdtemp(prefix="bench-campaigns-"))
+    port = common.free_port()
+    base = f"http://127.0.0.1:{port}"
+    standin = common.start(
+        [str(common.VENV_BIN / "python"), "-m", "tests.campaigns.standin", str(port), "50"],
+        env,
+        logs / "standin.log",
+    )
+    procs = [standin]
+    try:
+        common.wait_port(port)
+        company, _ = common.bench_company(
+            name="Bench Campaigns", account_sid=ACCOUNT_SID, auth_token=AUTH_TOKEN, sender=SENDER
+        )
+        with all_companies():
+            WhatsAppSettings.objects.filter(company=company).update(
+                messaging_limit=None, max_messages_per_second=100000
+            )
+        with company_scope(company):
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "DELETE FROM automations_campaignrecipient WHERE company_id = %s", [company.pk]
+                )
+                cursor.execute(
+                    "DELETE FROM automations_campaign WHERE company_id = %s", [company.pk]
+                )
+            started = time.perf_counter()
+            make_people(company, args.people)
+            made = time.perf_counter() - started
+            template, _ = MessageTemplate.objects.get_or_create(
+                company=company,
+                name="Bench offer",
+                defaults={
+                    "category": "utility",
+                    "body": "Hi {{1}}, your bench offer is ready.",
+                    "variables": {"1": {"field": "first_name"}},
+                    "content_sid": "HX" + "b" * 32,
+                    "status": TemplateStatus.APPROVED,
+                },
+            )
+            campaign = Campaign.objects.create(company=company, name="Bench", template=template)
+            t0 = time.perf_counter()
+            preflight = services.campaign_preflight(campaign=campaign)
+            preflight_s = time.perf_counter() - t0
+            t0 = time.perf_counter()
+            fanned = services.campaign_fan_out(campaign_id=campaign.pk)
+            fanout_s = time.perf_counter() - t0
+            will_send = preflight["will_send"]
+        print(f"people: {args.people} ({made:.1f}s to top up)")
+        print(f"pre-flight over {args.people} people: {preflight_s:.2f} s  (target <= 2 s)")
+        print(f"fan-out of {fanned} recipients: {fanout_s:.2f} s  (target <= 10 s)")
+
+        base_rate = baseline(base, args.baseline)
+        print(f"baseline bare aiohttp loop, {CONCURRENCY} in flight: {base_rate:.0f} msg/s")
+
+        worker_env = {
+            **env,
+            "WHATSAPP_BACKEND": "twilio",
+            "TWILIO_API_BASE": base,
+            "CAMPAIGN_CONCURRENCY": str(CONCURRENCY),
+            "CAMPAIGN_SLICE_SECONDS": "20",
+        }
+        campaign_worker = common.start(
+            [
+                str(common.VENV_BIN / "celery"),
+                "-A",
+                "gymsales",
+                "worker",
+                "-Q",
+                "campaigns",
+                "-n",
+                "campaigns-bench@%h",
+                "-c",
+                "1",
+                "--loglevel=WARNING",
+                "-P",
+                "solo",
+            ],
+            worker_env,
+            logs / "campaign-worker.log",
+        )
+        interactive_worker = common.start(
+            [
+                str(common.VENV_BIN / "celery"),
+                "-A",
+                "gymsales",
+                "worker",
+                "-Q",
+                "celery",
+                "-n",
+                "interactive-bench@%h",
+                "-c",
+                "4",
+                "-P",
+                "threads",
+                "--loglevel=WARNING",
+            ],
+            worker_env,
+            logs / "interactive-worker.log",
+        )
+        procs += [campaign_worker, interactive_worker]
+        time.sleep(4)  # both workers up
+        before = requests.get(f"{base}/stats", timeout=5).json()["created"]
+        with company_scope(company):
+            campaign.refresh_from_db()
+            t_start = time.perf_counter()
+            services.campaign_act(campaign=campaign, action="start")
+        probes = threading.Thread(target=probe_interactive, args=(company, base, args.probes, env))
+        latencies: list[float] = []
+        probe_interactive.results = latencies
+        probes_started = False
+        peak_rss = 0.0
+        first_sid_at = None
+        while True:
+            time.sleep(0.5)
+            peak_rss = max(peak_rss, rss_peak_mb(campaign_worker.pid))
+            with company_scope(company):
+                c = selectors.campaign_counts(campaign=Campaign.objects.get(pk=campaign.pk))
+                status = Campaign.objects.values_list("status", flat=True).get(pk=campaign.pk)
+            accepted = c["counts"]["sending"]
+            if first_sid_at is None and accepted:
+                first_sid_at = time.perf_counter()
+            if not probes_started and accepted > will_send * 0.1:
+                probes.start()
+                probes_started = True
+            if status == "completed":
+                break
+            if time.perf_counter() - t_start > 1200:
+                raise SystemExit("campaign did not complete in 20 minutes")
+        took = time.perf_counter() - t_start
+        if probes_started:
+            probes.join(60)
+        stats = requests.get(f"{base}/stats", timeout=5).json()
+        sent_now = stats["created"] - before - len(latencies)
+        rate = will_send / took
+        print(
+            f"dispatch: {will_send} recipients in {took:.1f} s = {rate:.0f} msg/s "
+            f"(target >= 1000); ratio to the bare loop {rate / base_rate:.2f} (target >= 0.7)"
+        )
+        print(
+            f"stand-in: {sent_now} campaign messages accepted, duplicates {stats['duplicates']} "
+            f"(every recipient exactly once: {sent_now == will_send and stats['duplicates'] == 0})"
+        )
+        print(f"peak RSS of the campaign worker: {peak_rss:.0f} MB (target <= 300 MB)")
+        if latencies:
+            p95 = statistics.quantiles(latencies, n=20)[18] if len(latencies) >= 2 else latencies[0]
+            print(
+                f"interactive 1:1 sends during the campaign: {len(latencies)} probes, "
+                f"p50 {statistics.median(latencies) * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms "
+                "(target <= 1000 ms)"
+            )
+        print(
+            f"command: .venv/bin/python bench/campaigns.py --people {args.people} "
+            f"--baseline {args.baseline} --probes {args.probes}"
+        )
+    finally:
+        for proc in reversed(procs):
+            common.stop(proc)
+
+
+def probe_interactive(company, base: str, count: int, env: dict) -> None:
+    """1:1 template sends (the Client Profile's path) while the campaign runs: seconds from
+    message_send to the stand-in receiving the request."""
+    import requests
+    from django.db import close_old_connections
+
+    from gymsales.models import Person
+    from gymsales.tenancy import company_scope
+    from templates_app.models import MessageTemplate
+    from whatsapp.services import message_send
+
+    close_old_connections()
+    with company_scope(company):
+        club = company.clubs.first()
+        template = MessageTemplate.objects.get(company=company, name="Bench offer")
+        for n in range(count):
+            phone = f"+1888{int(time.time() * 1000) % 10**7:07d}"
+            person = Person.objects.create(
+                company=company, club=club, first_name="Probe", phone_mobile=phone
+            )
+            sent_at = time.time()
+            message_send(person=person, user=None, template=template)
+            to = f"whatsapp:{phone}"
+            deadline = time.time() + 30
+            while time.time() < deadline:
+                arrived = requests.get(f"{base}/arrival", params={"to": to}, timeout=5).json()[
+                    "arrived"
+                ]
+                if arrived:
+                    probe_interactive.results.append(arrived - sent_at)
+                    break
+                time.sleep(0.02)
+            time.sleep(0.2)
+
+
+if __name__ == "__main__":
+    main()
