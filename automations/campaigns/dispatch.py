@@ -21,6 +21,7 @@ and stores its SID, or puts the recipient back in the queue: nobody is lost, nob
 from __future__ import annotations
 
 import copy
+import json
 import logging
 import time as clock
 from dataclasses import dataclass
@@ -33,9 +34,8 @@ from django.utils import timezone
 from automations.campaigns import pacing, rules
 from automations.campaigns.models import Campaign, CampaignRecipient, RecipientState
 from automations.campaigns.sender import SendJob, SendOutcome, make_sender
-from gymsales.models import Note, NoteKind, Person
 from gymsales.tenancy import all_companies, company_scope
-from whatsapp.models import Conversation, Direction, Message, MessageStatus, WhatsAppSettings
+from whatsapp.models import Message, MessageStatus, WhatsAppSettings
 from whatsapp.providers import OutboundMessage
 
 logger = logging.getLogger(__name__)
@@ -89,16 +89,50 @@ def quiet_wait(campaign: Campaign, tz, now: datetime) -> float | None:
 
 
 def _claim_sql() -> str:
+    """Claim a batch and return, in the same statement, what the send needs: the person's
+    fields the variables may use, opt-out and mobile (re-checked now), an open session."""
     r = CampaignRecipient._meta.db_table
-    p = Person._meta.db_table
     return (
-        f"WITH picked AS (SELECT id FROM {r} WHERE campaign_id = %s AND state = 'queued'"  # noqa: S608 (table names only)
-        " ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED)"
+        f"WITH picked AS (SELECT id, person_id FROM {r} WHERE campaign_id = %s"  # noqa: S608 (table names only)
+        " AND state = 'queued' ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED)"
         f" UPDATE {r} r SET state = 'sending', lease_until = %s, attempts = r.attempts + 1,"
         " updated_at = %s, error_code = '', error_message = ''"
-        f" FROM picked, {p} p WHERE r.id = picked.id AND p.id = r.person_id"
-        " RETURNING r.id, r.person_id, p.phone_mobile, p.whatsapp_opted_out"
+        " FROM picked JOIN gymsales_person p ON p.id = picked.person_id"
+        " JOIN gymsales_club c ON c.id = p.club_id"
+        " LEFT JOIN gymsales_user u ON u.id = p.owner_id"
+        " LEFT JOIN whatsapp_conversation cv ON cv.person_id = p.id"
+        " WHERE r.id = picked.id"
+        " RETURNING r.id, p.id, p.phone_mobile, p.whatsapp_opted_out, p.first_name, p.last_name,"
+        " p.email, p.club_id, c.name, u.id, u.first_name, u.last_name,"
+        " COALESCE(cv.session_expires_at > %s, false)"
     )
+
+
+# One statement per batch: the Message rows, their history notes, and each recipient's link.
+_RECORD_SQL = """
+    WITH v (recipient_id, person_id, club_id, to_number, body, variables, business_initiated,
+            note) AS (VALUES {values}),
+    m AS (
+        INSERT INTO whatsapp_message (company_id, person_id, direction, body, template_id,
+            content_variables, status, error_code, error_message, sent_by_id, media,
+            profile_name, button_payload, to_number, from_number, origin, business_initiated,
+            template_edited, send_attempts, limited_by_meta, referral, created_at, updated_at)
+        SELECT %s, v.person_id, 'outbound', v.body, %s, v.variables, 'sending', '', '', %s,
+            '[]'::jsonb, '', '', v.to_number, %s, 'campaign', v.business_initiated, false, 1,
+            false, '{{}}'::jsonb, %s, %s
+        FROM v RETURNING id, person_id
+    ),
+    n AS (
+        INSERT INTO gymsales_note (company_id, club_id, person_id, kind, text, message_id,
+            user_id, created_at)
+        SELECT %s, v.club_id, v.person_id, 'whatsapp_sent', v.note, m.id, %s, %s
+        FROM m JOIN v ON v.person_id = m.person_id
+    )
+    UPDATE automations_campaignrecipient r SET message_id = m.id
+    FROM m JOIN v ON v.person_id = m.person_id
+    WHERE r.id = v.recipient_id
+    RETURNING r.id, m.id
+"""
 
 
 def _values(rows: list[tuple], casts: tuple[str, ...]) -> tuple[str, list]:
@@ -106,97 +140,117 @@ def _values(rows: list[tuple], casts: tuple[str, ...]) -> tuple[str, list]:
     return ", ".join([one] * len(rows)), [value for row in rows for value in row]
 
 
+class _Person:
+    """What template rendering reads of a person, from the claim's own row (no ORM objects)."""
+
+    __slots__ = ("club", "company", "email", "first_name", "last_name", "owner", "phone_mobile")
+
+    def __init__(self, *, first_name, last_name, email, phone_mobile, club, company, owner):
+        self.first_name, self.last_name, self.email = first_name, last_name, email
+        self.phone_mobile, self.club, self.company, self.owner = phone_mobile, club, company, owner
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+
+class _Named:
+    __slots__ = ("first_name", "last_name", "name")
+
+    def __init__(self, name="", first_name="", last_name=""):
+        self.name, self.first_name, self.last_name = name, first_name, last_name
+
+    def get_full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+
 def claim(ctx: _Context, limit: int, now: datetime) -> list[SendJob]:
     """Claim up to `limit` queued recipients and record their messages (one transaction)."""
+    from gymsales.errors import DomainError
+    from templates_app.rendering import template_render
+
     campaign, settings = ctx.campaign, ctx.settings
     lease = now + timedelta(seconds=lease_seconds())
     with transaction.atomic():
         with connection.cursor() as cursor:
-            cursor.execute(_claim_sql(), [campaign.pk, limit, lease, now])
+            cursor.execute(_claim_sql(), [campaign.pk, limit, lease, now, now])
             rows = cursor.fetchall()
         if not rows:
             return []
         refused: dict[str, list[int]] = {}
         keep = []
-        for recipient_id, person_id, phone, opted_out in rows:
+        for row in rows:
+            recipient_id, _, phone, opted_out = row[:4]
             if opted_out:
                 refused.setdefault("opted_out", []).append(recipient_id)
             elif not phone:
                 refused.setdefault("no_mobile", []).append(recipient_id)
             else:
-                keep.append((recipient_id, person_id, phone))
-        people = Person.objects.select_related("club", "owner", "company").in_bulk(
-            [person_id for _, person_id, _ in keep]
-        )
-        in_session = set(
-            Conversation.objects.filter(
-                company_id=campaign.company_id,
-                person_id__in=list(people),
-                session_expires_at__gt=now,
-            ).values_list("person_id", flat=True)
-        )
+                keep.append(row)
+        in_session = {row[1] for row in keep if row[12]}
         if settings.messaging_limit is not None:
             keep, over = _within_limit(ctx, keep, in_session, now)
             if over:
                 refused.setdefault("limit_reached", []).extend(over)
         template = copy.copy(campaign.template)
         template.variables = {**(template.variables or {}), **(campaign.variables or {})}
-        from gymsales.errors import DomainError
-        from templates_app.rendering import template_render
-
-        messages, notes, jobs_meta = [], [], []
-        for recipient_id, person_id, phone in keep:
-            person = people[person_id]
+        company = _Named(name=campaign.company.name)
+        records, rendered_of = [], {}
+        for row in keep:
+            recipient_id, person_id, phone, _, first, last, email, club_id, club_name = row[:9]
+            owner = _Named(first_name=row[10], last_name=row[11]) if row[9] else None
+            person = _Person(
+                first_name=first,
+                last_name=last,
+                email=email,
+                phone_mobile=phone,
+                club=_Named(name=club_name),
+                company=company,
+                owner=owner,
+            )
             try:
                 rendered = template_render(template=template, person=person)
             except DomainError:
                 refused.setdefault("missing_variable", []).append(recipient_id)
                 continue
-            message = Message(
-                company_id=campaign.company_id,
-                person_id=person_id,
-                direction=Direction.OUTBOUND,
-                body=rendered.text,
-                template_id=template.pk,
-                content_variables=rendered.content_variables,
-                status=MessageStatus.SENDING,
-                sent_by_id=campaign.created_by_id,
-                to_number=phone,
-                from_number=settings.sender_number,
-                origin="campaign",
-                business_initiated=person_id not in in_session,
-                send_attempts=1,
-                created_at=now,
-            )
-            messages.append(message)
-            jobs_meta.append((recipient_id, person, rendered))
-        Message.objects.bulk_create(messages)
-        for message, (_, person, rendered) in zip(messages, jobs_meta, strict=True):
-            notes.append(
-                Note(
-                    company_id=campaign.company_id,
-                    club_id=person.club_id,
-                    person_id=person.pk,
-                    kind=NoteKind.WHATSAPP_SENT,
-                    text=f"WhatsApp sent to {person.full_name} (campaign {campaign.name}): "
+            rendered_of[recipient_id] = (phone, rendered)
+            records.append(
+                (
+                    recipient_id,
+                    person_id,
+                    club_id,
+                    phone,
+                    rendered.text,
+                    json.dumps(rendered.content_variables),
+                    person_id not in in_session,
+                    f"WhatsApp sent to {person.full_name} (campaign {campaign.name}): "
                     f"{rendered.text}",
-                    message=message,
-                    user_id=campaign.created_by_id,
-                    created_at=now,
                 )
             )
-        Note.objects.bulk_create(notes)
-        if messages:
+        message_of = {}
+        if records:
             values, params = _values(
-                [(rid, m.pk) for m, (rid, _, _) in zip(messages, jobs_meta, strict=True)],
-                ("bigint", "bigint"),
+                records,
+                ("bigint", "bigint", "bigint", "varchar", "text", "jsonb", "boolean", "text"),
             )
+            user_id = campaign.created_by_id
             with connection.cursor() as cursor:
                 cursor.execute(
-                    f"UPDATE {CampaignRecipient._meta.db_table} r SET message_id = v.message_id"  # noqa: S608
-                    f" FROM (VALUES {values}) AS v (id, message_id) WHERE r.id = v.id",
-                    params,
+                    _RECORD_SQL.format(values=values),
+                    [
+                        *params,
+                        campaign.company_id,
+                        template.pk,
+                        user_id,
+                        settings.sender_number,
+                        now,
+                        now,
+                        campaign.company_id,
+                        user_id,
+                        now,
+                    ],
                 )
+                message_of = dict(cursor.fetchall())
         for reason, ids in refused.items():
             CampaignRecipient.objects.filter(pk__in=ids, state=RecipientState.SENDING).update(
                 state=RecipientState.NOT_SENT, reason=reason, lease_until=None, updated_at=now
@@ -204,15 +258,16 @@ def claim(ctx: _Context, limit: int, now: datetime) -> list[SendJob]:
     callback = django_settings.PUBLIC_BASE_URL + STATUS_CALLBACK_PATH
     content_sid = campaign.template.content_sid
     jobs = []
-    for message, (recipient_id, _, rendered) in zip(messages, jobs_meta, strict=True):
+    for recipient_id, message_id in message_of.items():
+        phone, rendered = rendered_of[recipient_id]
         jobs.append(
             SendJob(
                 recipient_id=recipient_id,
-                message_id=message.pk,
+                message_id=message_id,
                 lease=lease,
                 outbound=OutboundMessage(
-                    message_id=message.pk,
-                    to=message.to_number,
+                    message_id=message_id,
+                    to=phone,
                     body="" if content_sid else rendered.text,
                     content_sid=content_sid,
                     content_variables=rendered.content_variables if content_sid else {},
@@ -232,7 +287,7 @@ def _within_limit(ctx: _Context, keep: list, in_session: set, now: datetime):
         "pk"
     ).first()
     reached = wa_selectors.people_reached_24h(company=ctx.campaign.company, now=now)
-    candidates = [pid for _, pid, _ in keep if pid not in in_session]
+    candidates = [row[1] for row in keep if row[1] not in in_session]
     already = set(reached.filter(person_id__in=candidates))
     left = max(0, ctx.settings.messaging_limit - reached.count())
     kept, over = [], []

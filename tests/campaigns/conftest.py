@@ -85,3 +85,24 @@ def campaign_worker(transactional_db, settings):
         queues=["campaigns", "celery"],
     ) as worker:
         yield worker
+
+
+@pytest.fixture
+def one_campaign_thread(transactional_db, settings):
+    """One worker thread on the `campaigns` queue and short slices: campaigns must take turns."""
+    from celery.contrib.testing.worker import start_worker
+
+    from gymsales.celery import app
+
+    app.conf.task_always_eager = False
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    settings.CAMPAIGN_SLICE_SECONDS = 0.5
+    with start_worker(
+        app,
+        pool="threads",
+        concurrency=1,
+        perform_ping_check=False,
+        loglevel="WARNING",
+        queues=["campaigns"],
+    ) as worker:
+        yield worker
