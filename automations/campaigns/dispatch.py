@@ -545,7 +545,7 @@ def reconcile_expired(*, campaign_id: int, now: datetime | None = None) -> dict:
     recipient again (its unsent message is marked not sent). Returns {"found": n, "requeued": n}.
     """
     now = now or timezone.now()
-    found = requeued = 0
+    found_count = requeued = 0
     with transaction.atomic():
         stale = list(
             CampaignRecipient.objects.select_for_update(skip_locked=True, of=("self",))
@@ -560,18 +560,37 @@ def reconcile_expired(*, campaign_id: int, now: datetime | None = None) -> dict:
         if not stale:
             return {"found": 0, "requeued": 0}
         settings = WhatsAppSettings.objects.get(company_id=stale[0].company_id)
-        from automations.campaigns.reconcile import find_accepted
+        from whatsapp.providers import ProviderError, get_backend
+        from whatsapp.services.recovery import sent_message_find
+        from whatsapp.services.settings import credentials_for
 
+        backend = get_backend(credentials=credentials_for(settings))
+        settled = []
         for recipient in stale:
             message = recipient.message
-            sid = find_accepted(settings=settings, message=message) if message is not None else None
-            if sid:
+            try:
+                found = (
+                    sent_message_find(
+                        backend=backend,
+                        to=message.to_number,
+                        since=message.created_at,
+                        body=message.body,
+                        is_template=True,
+                    )
+                    if message is not None
+                    else None
+                )
+            except ProviderError as exc:  # asked again at the next tick
+                logger.warning("campaign recipient %s: lookup failed: %s", recipient.pk, exc)
+                continue
+            settled.append(recipient)
+            if found is not None:
                 Message.objects.filter(pk=message.pk, sid__isnull=True).update(
-                    sid=sid, updated_at=now
+                    sid=found.sid, updated_at=now
                 )
                 recipient.sent_at = message.created_at
                 recipient.lease_until = None
-                found += 1
+                found_count += 1
             else:
                 if message is not None:
                     Message.objects.filter(pk=message.pk, sid__isnull=True).update(
@@ -585,14 +604,14 @@ def reconcile_expired(*, campaign_id: int, now: datetime | None = None) -> dict:
                 requeued += 1
             recipient.updated_at = now
         CampaignRecipient.objects.bulk_update(
-            stale, ["state", "sent_at", "lease_until", "message", "updated_at"]
+            settled, ["state", "sent_at", "lease_until", "message", "updated_at"]
         )
-    if found or requeued:
+    if found_count or requeued:
         logger.warning(
             "campaign %s: reconciled %s expired claims (%s accepted, %s sent again)",
             campaign_id,
             len(stale),
-            found,
+            found_count,
             requeued,
         )
-    return {"found": found, "requeued": requeued}
+    return {"found": found_count, "requeued": requeued}
