@@ -10,7 +10,7 @@ import pytest
 from django.apps import apps
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from automations.models import AutomatedItem, AutomationKind, TriggerEvent
+from automations.models import AutomatedItem, AutomationKind, Campaign, TriggerEvent
 from gymsales import services
 from templates_app.models import MessageTemplate, TemplateStatus
 from whatsapp.models import Direction, Message, MessageStatus
@@ -19,7 +19,15 @@ pytestmark = pytest.mark.django_db
 
 OUR_APPS = {"gymsales", "whatsapp", "templates_app", "automations", "reporting"}
 # URL kwarg → the other company's object it names (an unknown int kwarg fails the test: add it).
-OWNED = {"person_id", "sale_id", "appointment_id", "template_id", "item_id", "message_id"}
+OWNED = {
+    "person_id",
+    "sale_id",
+    "appointment_id",
+    "template_id",
+    "item_id",
+    "message_id",
+    "campaign_id",
+}
 POSITIONS = {"index"}  # not ids: a position inside the object (0 exists)
 PLATFORM_ONLY = {"company_id"}  # the platform API's companies: 403 for a company's staff
 # Django's own admin: platform admins only (no company staff get in at all).
@@ -100,6 +108,9 @@ def other_objects(other_company, other_person):
             status=MessageStatus.RECEIVED,
             body="Beta's photo",
             media=[{"url": MEDIA_URL, "content_type": "image/png"}],
+        ).pk,
+        "campaign_id": Campaign.objects.create(
+            company=other_company, name="Beta campaign", template=template
         ).pk,
         "index": 0,
         "company_id": other_company.pk,

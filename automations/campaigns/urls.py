@@ -13,5 +13,13 @@ urlpatterns = [
     path("campaigns/new/audience/", views.audience_partial, name="audience"),
     path("campaigns/<int:campaign_id>/", views.campaign_page, name="detail"),
     path("campaigns/<int:campaign_id>/progress/", views.campaign_progress_partial, name="progress"),
-    path("campaigns/<int:campaign_id>/<slug:action>/", views.campaign_action, name="action"),
+    *(
+        path(
+            f"campaigns/<int:campaign_id>/{action}/",
+            views.campaign_action,
+            {"action": action},
+            name=f"action-{action}",
+        )
+        for action in ("preflight", *views.ACTION_LABELS)
+    ),
 ]

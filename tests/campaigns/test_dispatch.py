@@ -20,19 +20,10 @@ from django.utils import timezone
 from automations.campaigns import dispatch, selectors, services
 from automations.models import Campaign, CampaignRecipient
 from tests.campaigns.conftest import make_campaign, make_people
+from tests.waits import wait_for
 from whatsapp.models import Direction, Message, MessageStatus
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def wait_for(condition, *, timeout: float = 60, every: float = 0.05, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(every)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
 def status_of(campaign) -> str:
@@ -57,7 +48,7 @@ def test_a_worker_sends_everyone_exactly_once(
     campaign = make_campaign(company, template, admin_user)
 
     start(campaign)
-    wait_for(lambda: status_of(campaign) == "completed", timeout=90, what="completed")
+    assert wait_for(lambda: status_of(campaign) == "completed", timeout=90)
 
     sent = standin.per_recipient()
     assert len(sent) == 299
@@ -87,7 +78,7 @@ def test_pause_resume_and_stop_take_effect_within_two_seconds(
     make_people(company, club, 3000)
     campaign = make_campaign(company, template, admin_user)
     start(campaign)
-    wait_for(lambda: standin.count() >= 100, timeout=60, what="sending started")
+    assert wait_for(lambda: standin.count() >= 100, timeout=60)
 
     services.campaign_act(campaign=campaign, action="pause")
     paused_at = time.monotonic()
@@ -97,7 +88,7 @@ def test_pause_resume_and_stop_take_effect_within_two_seconds(
     at_pause = standin.count()
 
     services.campaign_act(campaign=campaign, action="resume")
-    wait_for(lambda: standin.count() >= at_pause + 50, timeout=30, what="resumed sending")
+    assert wait_for(lambda: standin.count() >= at_pause + 50, timeout=30)
 
     services.campaign_act(campaign=campaign, action="stop")
     stopped_at = time.monotonic()
@@ -295,7 +286,7 @@ def test_a_sigkilled_worker_loses_and_doubles_nobody(
         stderr=subprocess.PIPE,
     )
     try:
-        wait_for(lambda: standin.count() >= 150, timeout=120, what="the worker sending")
+        assert wait_for(lambda: standin.count() >= 150, timeout=120)
         worker.send_signal(signal.SIGKILL)
         worker.wait(30)
     finally:

@@ -10,8 +10,9 @@ import pytest
 from automations.campaigns import services
 from automations.models import CampaignRecipient
 from tests.campaigns.conftest import make_campaign, make_people
-from tests.campaigns.test_dispatch import status_of, wait_for
+from tests.campaigns.test_dispatch import status_of
 from tests.factories import ClubFactory
+from tests.waits import wait_for
 
 pytestmark = pytest.mark.worker
 
@@ -44,13 +45,12 @@ def test_two_companies_campaigns_take_turns_on_one_worker(
     services.campaign_act(campaign=second, action="start")
 
     # Each needs about 4 s at 100/s; in 0.5 s slices, both are under way long before either ends.
-    wait_for(
+    assert wait_for(
         lambda: _accepted(first) > 0 and _accepted(second) > 0,
         timeout=60,
-        what="both campaigns sending",
     )
     assert "completed" not in (status_of(first), status_of(second))
-    wait_for(lambda: status_of(first) == status_of(second) == "completed", timeout=120, what="done")
+    assert wait_for(lambda: status_of(first) == status_of(second) == "completed", timeout=120)
     assert len(standin.per_recipient()) == 800
     assert set(standin.per_recipient().values()) == {1}
 
@@ -65,12 +65,12 @@ def test_a_one_to_one_send_does_not_wait_behind_a_campaign(
     make_people(company, club, 3000)
     campaign = make_campaign(company, template)
     services.campaign_act(campaign=campaign, action="start")
-    wait_for(lambda: standin.count() >= 200, timeout=60, what="the campaign sending")
+    assert wait_for(lambda: standin.count() >= 200, timeout=60)
 
     sent_at = time.monotonic()
     message_send(person=person, user=None, template=template)
     to = f"whatsapp:{person.phone_mobile}"
-    wait_for(lambda: to in standin.arrivals, timeout=30, every=0.01, what="the 1:1 message")
+    assert wait_for(lambda: to in standin.arrivals, timeout=30, interval=0.01)
     took = time.monotonic() - sent_at
 
     assert status_of(campaign) == "running", "the campaign must still be running"

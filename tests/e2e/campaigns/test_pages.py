@@ -85,6 +85,6 @@ def test_progress_moves_without_reload_and_pause_is_confirmed(
 
     # A dismissed confirmation does nothing.
     page.once("dialog", lambda dialog: dialog.dismiss())
-    page.get_by_role("button", name="Stop").click()
-    page.wait_for_timeout(500)
+    page.get_by_role("button", name="Stop").click()  # waits for any navigation it starts
+    expect(page.locator("#campaign-status")).to_have_text("Paused")
     assert Campaign.objects.get(pk=campaign.pk).status == "paused"
