@@ -441,6 +441,7 @@ class _Slice:
                     if now_mono >= self.deadline:
                         break
                 room = self.concurrency - self.inflight
+                wait_results = 0.005  # no room, or nothing left to claim: wait for answers
                 if not exhausted and room >= min(self.batch, self.concurrency) // 2 and room > 0:
                     granted, wait = pacing.take_tokens(
                         company_id=ctx.campaign.company_id, rate=rate, want=min(self.batch, room)
@@ -452,13 +453,12 @@ class _Slice:
                             self.inflight += len(jobs)
                         if len(jobs) < granted:
                             exhausted = not self._queued_left()
-                    elif self.inflight == 0:
-                        clock.sleep(min(wait, CONTROL_EVERY))
+                        wait_results = 0.0005
+                    else:  # the company's rate: no token before `wait`
+                        wait_results = max(0.001, min(wait, CONTROL_EVERY))
                 if exhausted and self.inflight == 0:
                     break
-                self._collect(
-                    sender, block=self.inflight >= self.concurrency or exhausted or room <= 0
-                )
+                self._collect(sender, timeout=wait_results)
             self._drain(sender)
         finally:
             sender.close()
@@ -471,11 +471,11 @@ class _Slice:
             campaign_id=self.ctx.campaign.pk, state=RecipientState.QUEUED
         ).exists()
 
-    def _collect(self, sender, *, block: bool) -> None:
+    def _collect(self, sender, *, timeout: float) -> None:
         import queue as queue_module
 
         try:
-            outcome = sender.results.get(timeout=0.005 if block else 0.0005)
+            outcome = sender.results.get(timeout=timeout)
         except queue_module.Empty:
             outcome = None
         while outcome is not None:
@@ -514,7 +514,7 @@ class _Slice:
         """Wait for the requests in flight (bounded by the HTTP timeout) and store them."""
         limit = clock.monotonic() + 30
         while self.inflight > 0 and clock.monotonic() < limit:
-            self._collect(sender, block=True)
+            self._collect(sender, timeout=0.005)
         if self.pending:
             self._write(sender)
 
