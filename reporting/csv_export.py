@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Iterable, Sequence
 
 from django.http import StreamingHttpResponse
 
+from gymsales.tenancy import company_scope
 from reporting.filters import ReportFilters
 from reporting.selectors import activity_days, user_display_name, user_statistics
 
@@ -21,8 +23,16 @@ class _Echo:
         return value
 
 
+# …except a plain number such as an E.164 phone ("+447911100290"), which no spreadsheet runs.
+PLAIN_NUMBER = re.compile(r"[+-]?\d+(\.\d+)?")
+
+
 def _safe(value):
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+    if (
+        isinstance(value, str)
+        and value.startswith(FORMULA_STARTS)
+        and not PLAIN_NUMBER.fullmatch(value)
+    ):
         return "'" + value
     return value
 
@@ -66,5 +76,67 @@ def user_statistics_csv(filters: ReportFilters) -> StreamingHttpResponse:
         rows=(
             (user.pk, user_display_name(user), user.whatsapp_sent)
             for user in users.iterator(chunk_size=2000)
+        ),
+    )
+
+
+PEOPLE_HEADER = [
+    "id",
+    "first_name",
+    "last_name",
+    "email",
+    "phone_mobile",
+    "club_id",
+    "owner_id",
+    "status",
+    "whatsapp_opted_out",
+]
+
+
+def people_csv(people, *, filename: str) -> StreamingHttpResponse:
+    """A bucket's people (the People API's main fields), streamed."""
+    return csv_response(
+        filename=filename,
+        header=PEOPLE_HEADER,
+        rows=people.values_list(*PEOPLE_HEADER).iterator(chunk_size=2000),
+    )
+
+
+def bulk_whatsapp_csv(filters: ReportFilters, *, chunk: int = 500) -> StreamingHttpResponse:
+    """Every campaign of the range with its buckets: campaigns read through a server-side cursor,
+    their counts one aggregate per `chunk` campaigns."""
+    from reporting import bulk
+
+    campaigns = bulk.campaigns(filters).only("id", "name", "template_id", "started_at")
+    zone = filters.company.tzinfo
+
+    def counted(batch):
+        # The response streams after the view has left the request's tenant scope: each chunk's
+        # counts are read in the company's scope again (a bounded list of `chunk` rows).
+        with company_scope(filters.company):
+            return bulk.rows(filters, batch)
+
+    def lines():
+        batch = []
+        for campaign in campaigns.iterator(chunk_size=chunk):
+            batch.append(campaign)
+            if len(batch) == chunk:
+                yield from counted(batch)
+                batch = []
+        if batch:
+            yield from counted(batch)
+
+    return csv_response(
+        filename=_filename("bulk-whatsapp", filters),
+        header=["id", "name", "template_id", "started_at", *bulk.BUCKET_KEYS],
+        rows=(
+            [
+                row["id"],
+                row["name"],
+                row["template_id"],
+                row["started_at"].astimezone(zone).isoformat(),
+                *(row[key] for key in bulk.BUCKET_KEYS),
+            ]
+            for row in lines()
         ),
     )

@@ -21,13 +21,14 @@ inactive, sends nothing). Another company has messages on the same days; they ne
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from gymsales.models import Role
+from automations.campaigns.models import Campaign, CampaignRecipient
+from gymsales.models import Appointment, ConsentRecord, Role, Sale, SaleType
 from reporting.counters import fold_deltas
 from tests.factories import ClubFactory, PersonFactory, UserFactory
 from tests.ui.conftest import locmem_backend, sale_types, welcome_template, whatsapp_on  # noqa: F401
@@ -110,3 +111,94 @@ def counters_state(request, data):
 
 def day(d: int) -> date:
     return date(2026, 1, d)
+
+
+# --- The Bulk WhatsApp campaign of tests/reporting/test_bulk_whatsapp.py (its table) ---------
+
+T = local(10, 10)
+LIST = "/api/v1/reports/bulk-whatsapp"
+H, D, S = timedelta(hours=1), timedelta(days=1), timedelta(seconds=1)
+
+
+@pytest.fixture
+def promo(data, welcome_template, other_company):  # noqa: F811 (the fixture imported above)
+    company = data.company
+    campaign = Campaign.objects.create(
+        company=company,
+        name="January promo",
+        template=welcome_template,
+        status="completed",
+        started_at=local(10, 9),
+        finished_at=local(10, 11),
+    )
+    people = {}
+    for name, club in [
+        ("Ann", data.north),
+        ("Ben", data.north),
+        ("Cat", data.north),
+        ("Dan", data.north),
+        ("Eve", data.north),
+        ("Fay", data.north),
+        ("Gus", data.north),
+        ("Hal", data.north),
+        ("Ivy", data.south),
+        ("Jon", data.north),
+    ]:
+        people[name] = PersonFactory(company=company, club=club, first_name=name)
+
+    def recipient(name, state, *, sent_at=None, error_code="", reason=""):
+        CampaignRecipient.objects.create(
+            company=company,
+            campaign=campaign,
+            person=people[name],
+            state=state,
+            sent_at=sent_at,
+            error_code=error_code,
+            reason=reason,
+        )
+
+    recipient("Ann", "read", sent_at=T)
+    recipient("Ben", "read", sent_at=T)
+    recipient("Cat", "delivered", sent_at=T)
+    recipient("Dan", "sent", sent_at=T)
+    recipient("Eve", "failed", error_code="63049")
+    recipient("Fay", "failed", sent_at=T, error_code="63016")
+    recipient("Gus", "not_sent", reason="opted_out")
+    recipient("Hal", "excluded", reason="no_mobile")
+    recipient("Ivy", "delivered", sent_at=T)
+    recipient("Jon", "queued")
+
+    def inbound(name, at):
+        message(people[name], at=at, direction=Direction.INBOUND, status=MessageStatus.RECEIVED)
+
+    inbound("Ann", T + 72 * H)
+    inbound("Ben", T + 72 * H + S)
+    inbound("Cat", T + H)
+    membership = SaleType.objects.get(key="membership")
+    for name, at in [("Ann", T + 30 * D), ("Cat", T - S), ("Eve", T + D)]:
+        Sale.objects.create(company=company, person=people[name], sale_type=membership, won_at=at)
+    for name, at in [("Ben", T + 30 * D + S), ("Cat", T + D), ("Ivy", T + 29 * D)]:
+        Appointment.objects.create(
+            company=company, person=people[name], starts_at=at + D, booked_at=at
+        )
+    ConsentRecord.objects.create(
+        company=company,
+        person=people["Dan"],
+        channel="whatsapp",
+        opted_out=True,
+        source="keyword",
+        created_at=T + 2 * H,
+    )
+    # Not in the range (started on the 13th), never started, and another company's.
+    later = Campaign.objects.create(
+        company=company,
+        name="Later",
+        template=welcome_template,
+        status="running",
+        started_at=local(13, 9),
+    )
+    CampaignRecipient.objects.create(
+        company=company, campaign=later, person=people["Ann"], state="sent", sent_at=local(13, 9)
+    )
+    Campaign.objects.create(company=company, name="Draft", template=welcome_template)
+    return SimpleNamespace(campaign=campaign, later=later, people=people)

@@ -1,3 +1,3 @@
 """The reports fixtures, for their pages in Chromium."""
 
-from tests.reporting.conftest import data  # noqa: F401
+from tests.reporting.conftest import data, promo  # noqa: F401

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from automations.campaigns.models import Campaign
 from reporting.counters import fold_deltas
 from tests.conftest import log_in, screenshot
 
@@ -63,3 +64,35 @@ def test_sales_user_has_no_reports_link_and_is_refused(page, sales_user):
     assert page.get_by_role("link", name="Reports").count() == 0
     response = page.goto("/reports/activity/")
     assert response.status == 403
+
+
+def test_admin_reads_a_campaign_funnel_opens_a_bucket_and_retargets_it(
+    page, admin_user, promo, welcome_template
+):
+    log_in(page, admin_user.email)
+    page.goto("/reports/bulk-whatsapp/?from=2026-01-10&to=2026-01-12")
+    table = page.get_by_role("table", name="Bulk WhatsApp campaigns")
+    assert table.get_by_role("link", name="Replied (72 h): 2 in January promo").is_visible()
+    screenshot(page, "reports-bulk-whatsapp")
+
+    table.get_by_role("link", name="January promo", exact=True).click()
+    page.wait_for_selector('#funnel-chart[data-drawn="true"]')
+    drawn = page.evaluate("() => window.Chart.getChart('funnel-chart').data.datasets[0].data")
+    assert drawn == [9, 6, 4, 2, 2]
+    screenshot(page, "reports-bulk-campaign-funnel")
+
+    page.get_by_role("table", name="Buckets").get_by_role("link", name="Read", exact=True).click()
+    page.get_by_label("Leave out").select_option(label="Replied (72 h)")
+    page.get_by_role("button", name="Show").click()
+    page.wait_for_url("**without=replied**")
+    people = page.get_by_role("table", name="People in the bucket").locator("tbody tr")
+    assert people.all_inner_texts()[0].startswith("Ben")
+    assert people.count() == 1
+
+    page.get_by_label("Template").select_option(str(welcome_template.pk))
+    screenshot(page, "reports-bulk-bucket-retarget")
+    page.get_by_role("button", name="Create draft campaign").click()
+    page.get_by_role("status").wait_for()
+    assert "created for 1 people" in page.get_by_role("status").inner_text()
+    new = Campaign.objects.get(status="draft", audience__person_ids=[promo.people["Ben"].pk])
+    assert new.template_id == welcome_template.pk
