@@ -43,6 +43,9 @@ def main() -> None:
         default="100000,1000000",
         help="message counts to measure at, ascending (messages are added between steps)",
     )
+    parser.add_argument(
+        "--explain", action="store_true", help="print the Bulk WhatsApp aggregate's query plan"
+    )
     args = parser.parse_args()
     steps = [int(step) for step in args.steps.split(",")]
 
@@ -197,6 +200,8 @@ def run(args, steps: list[int]) -> None:
         f" {PEOPLE // 5:,} sales, {PEOPLE // 7:,} appointments"
     )
 
+    writer_cost(company, person0, user0)
+
     client = Client()
     client.force_login(manager)
     reports = [
@@ -255,14 +260,14 @@ def run(args, steps: list[int]) -> None:
             add,
             {
                 "company": str(company.pk),
-                "person": f"{person0} + ((g.i + {have}) * 7919 % {PEOPLE})",
+                "person": f"{person0} + ((g.i::bigint + {have}) * 7919 % {PEOPLE})",
                 "direction": "CASE WHEN g.i % 4 = 0 THEN 'inbound' ELSE 'outbound' END",
                 "status": "CASE WHEN g.i % 4 = 0 THEN 'received' WHEN g.i % 10 = 1 THEN 'not_sent'"
                 " WHEN g.i % 10 = 3 THEN 'failed' ELSE 'delivered' END",
                 "sent_by": f"CASE WHEN g.i % 4 <> 0 AND g.i % 3 <> 0 THEN {user0} + g.i % {USERS} END",
                 "body": "'Bench message'",
                 "created_at": "timestamptz '2026-12-01 00:00-05' - "
-                f"((g.i + {have}) % ({DAYS} * 1440)) * interval '1 minute' - interval '1 second'",
+                f"((g.i::bigint + {have}) % ({DAYS} * 1440)) * interval '1 minute' - interval '1 second'",
                 "updated_at": "now()",
             },
         )
@@ -280,6 +285,8 @@ def run(args, steps: list[int]) -> None:
             f"\n{total:,} messages: +{add:,} inserted in {took:.1f} s through the triggers"
             f" ({add / took:,.0f} rows/s), folded in {folded:.2f} s; {counter_rows:,} counter rows"
         )
+        if args.explain:
+            explain_bulk(company, campaign_ids)
         print(f"{'report':>32} {'queries':>8} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}")
         for name, url in reports:
             for _ in range(3):
@@ -307,6 +314,73 @@ def run(args, steps: list[int]) -> None:
     print(
         f"\nworst p95: {worst:.1f} ms; every report p95 <= 1 s: {'yes' if worst <= 1000 else 'NO'}"
     )
+
+
+def writer_cost(company, person0: int, user0: int, count: int = 2000) -> None:
+    """What the counters cost a writer: single-row INSERTs (one per transaction, as a send or an
+    inbound message is) with the triggers on and off, then a status change (sent → delivered,
+    which the WHEN clause skips) and one to not_sent (a -1 delta)."""
+    from django.db import connection
+
+    from reporting.counters import reconcile
+
+    insert = (
+        "INSERT INTO whatsapp_message (company_id, person_id, direction, body, content_variables,"
+        " status, error_code, error_message, media, profile_name, button_payload, to_number,"
+        " from_number, origin, business_initiated, template_edited, send_attempts,"
+        " limited_by_meta, referral, created_at, updated_at, sent_by_id)"
+        " VALUES (%s, %s, 'outbound', 'x', '{}', 'sent', '', '', '[]', '', '', '', '', 'direct',"
+        " false, false, 0, false, '{}', now(), now(), %s) RETURNING id"
+    )
+    timings = {}
+    ids = []
+    with connection.cursor() as cursor:
+        for label in ("on", "off"):
+            if label == "off":
+                cursor.execute("ALTER TABLE whatsapp_message DISABLE TRIGGER USER")
+            began = time.perf_counter()
+            for i in range(count):
+                cursor.execute(insert, [company.pk, person0 + i, user0])
+                ids.append(cursor.fetchone()[0])
+            timings[label] = (time.perf_counter() - began) / count * 1e6
+            if label == "off":
+                cursor.execute("ALTER TABLE whatsapp_message ENABLE TRIGGER USER")
+        began = time.perf_counter()
+        for pk in ids[:count]:
+            cursor.execute("UPDATE whatsapp_message SET status = 'delivered' WHERE id = %s", [pk])
+        delivered = (time.perf_counter() - began) / count * 1e6
+        began = time.perf_counter()
+        for pk in ids[:count]:
+            cursor.execute("UPDATE whatsapp_message SET status = 'not_sent' WHERE id = %s", [pk])
+        not_sent = (time.perf_counter() - began) / count * 1e6
+        cursor.execute("DELETE FROM whatsapp_message WHERE id = ANY(%s)", [ids])
+    reconcile(company.pk)  # the rows inserted with the triggers off were never counted
+    print(
+        f"writer cost, {count:,} single-row statements each: INSERT {timings['on']:.0f} µs with the"
+        f" counters' triggers, {timings['off']:.0f} µs without; status sent → delivered"
+        f" {delivered:.0f} µs (skipped by WHEN), → not_sent {not_sent:.0f} µs (a -1 delta)"
+    )
+
+
+def explain_bulk(company, campaign_ids) -> None:
+    from django.db import connection
+    from django_scopes import scopes_disabled
+
+    from reporting import bulk
+    from reporting.filters import ReportFilters
+
+    with scopes_disabled():
+        captured = []
+        with connection.execute_wrapper(
+            lambda run, sql, params, *rest: (
+                captured.append((sql, params)) or run(sql, params, *rest)
+            )
+        ):
+            bulk.bucket_counts(ReportFilters(company=company), campaign_ids)
+    sql, params = captured[-1]
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
+        print("\n".join(row[0] for row in cursor.fetchall()))
 
 
 def pct(values, p):

@@ -32,6 +32,15 @@ FILTER_PARAMETERS = [
     OpenApiParameter("club_id", OpenApiTypes.INT),
     OpenApiParameter("format", OpenApiTypes.STR, enum=["json", "csv"]),
 ]
+PAGE_PARAMETERS = [
+    OpenApiParameter("page", OpenApiTypes.INT, description="1 or more (not for CSV)."),
+    OpenApiParameter("per_page", OpenApiTypes.INT, description="1 to 200 (not for CSV)."),
+]
+
+
+def csv_or(json_schema) -> dict:
+    """The responses of a report: JSON, or (`?format=csv`) a CSV text with a header line."""
+    return {(200, "application/json"): json_schema, (200, "text/csv"): OpenApiTypes.STR}
 
 
 class ReportAPIView(CompanyAPIView):
@@ -89,7 +98,7 @@ class UserStatisticsRowSerializer(serializers.Serializer):
 class WhatsAppActivityView(ReportAPIView):
     @extend_schema(
         parameters=FILTER_PARAMETERS,
-        responses=ActivitySerializer,
+        responses=csv_or(ActivitySerializer),
         operation_id="reportsWhatsAppActivity",
     )
     def get(self, request):
@@ -103,8 +112,8 @@ class UserStatisticsView(ReportAPIView):
     serializer_class = UserStatisticsRowSerializer
 
     @extend_schema(
-        parameters=FILTER_PARAMETERS,
-        responses=UserStatisticsRowSerializer(many=True),
+        parameters=FILTER_PARAMETERS + PAGE_PARAMETERS,
+        responses=csv_or(UserStatisticsRowSerializer(many=True)),
         operation_id="reportsUserStatistics",
     )
     def get(self, request):

@@ -30,6 +30,7 @@ from django.db.models import (
 from automations.campaigns.models import Campaign, CampaignRecipient, RecipientState
 from automations.campaigns.rules import LIMITED_BY_META, REPLY_WINDOW
 from gymsales.models import Appointment, ConsentChannel, ConsentRecord, Person, Sale
+from reporting.counters import without_jit
 from reporting.filters import ReportFilters
 from whatsapp.models import Direction, Message
 
@@ -60,8 +61,9 @@ def _after_reach(window: timedelta):
 
 def _flags(recipients: QuerySet[CampaignRecipient]) -> QuerySet[CampaignRecipient]:
     """The recipients with one boolean per fact a bucket needs (EXISTS probes, indexed)."""
+    # (a person is in one company: probing by person alone lets the partial index
+    # reporting_inbound_by_person answer it)
     replied = Message.objects.filter(
-        company_id=OuterRef("company_id"),
         person_id=OuterRef("person_id"),
         direction=Direction.INBOUND,
         created_at__gte=OuterRef("sent_at"),
@@ -150,8 +152,9 @@ def bucket_counts(filters: ReportFilters, campaign_ids: list[int]) -> dict[int, 
         .order_by()
     )
     counts = {pk: dict.fromkeys(BUCKET_KEYS, 0) for pk in campaign_ids}
-    for row in rows:
-        counts[row.pop("campaign_id")] = row
+    with without_jit():
+        for row in rows:
+            counts[row.pop("campaign_id")] = row
     return counts
 
 

@@ -9,7 +9,8 @@ from rest_framework import serializers
 from gymsales.api.people import PersonOutputSerializer
 from gymsales.errors import FieldErrors
 from reporting import bulk, csv_export
-from reporting.api import FILTER_PARAMETERS, ReportAPIView
+from reporting.api import FILTER_PARAMETERS, PAGE_PARAMETERS, ReportAPIView, csv_or
+from reporting.counters import without_jit
 from whatsapp.selectors import whatsapp_summaries
 
 
@@ -33,7 +34,11 @@ class BulkWhatsAppRowSerializer(serializers.Serializer):
 class BulkWhatsAppView(ReportAPIView):
     serializer_class = BulkWhatsAppRowSerializer
 
-    @extend_schema(parameters=FILTER_PARAMETERS, operation_id="reportsBulkWhatsApp")
+    @extend_schema(
+        parameters=FILTER_PARAMETERS + PAGE_PARAMETERS,
+        responses=csv_or(BulkWhatsAppRowSerializer(many=True)),
+        operation_id="reportsBulkWhatsApp",
+    )
     def get(self, request):
         filters = self.filters()
         if self.wants_csv:
@@ -70,7 +75,11 @@ BUCKET_PARAMETERS = [
 class BulkWhatsAppPeopleView(ReportAPIView):
     serializer_class = PersonOutputSerializer
 
-    @extend_schema(parameters=BUCKET_PARAMETERS, operation_id="reportsBulkWhatsAppPeople")
+    @extend_schema(
+        parameters=BUCKET_PARAMETERS + PAGE_PARAMETERS,
+        responses=csv_or(PersonOutputSerializer(many=True)),
+        operation_id="reportsBulkWhatsAppPeople",
+    )
     def get(self, request, campaign_id: int):
         filters = self.filters()
         campaign = bulk.campaign_get(filters, campaign_id)
@@ -82,7 +91,8 @@ class BulkWhatsAppPeopleView(ReportAPIView):
                 people,
                 filename=f"campaign-{campaign.pk}-{bucket}{'-without-' + without if without else ''}.csv",
             )
-        page = self.paginate_queryset(people)
+        with without_jit():  # the bucket's EXISTS probes, as for the counts
+            page = self.paginate_queryset(people)
         context = {
             "company": self.company,
             "whatsapp_summaries": whatsapp_summaries(company=self.company, people=page),

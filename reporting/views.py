@@ -217,10 +217,18 @@ def bulk_retarget(request, campaign_id: int):
         for field_errors in exc.errors.values():
             for error in field_errors:
                 messages.error(request, error)
-        back = reverse("reporting:bulk-bucket", args=[campaign.pk])
-        return redirect(f"{back}?bucket={bucket}{'&without=' + without if without else ''}")
+        return redirect(_bucket_url(campaign, bucket, without))
     messages.success(
         request,
         f'Draft campaign "{new.name}" created for {len(new.audience["person_ids"])} people.',
     )
+    try:  # on to the campaign's own page, where it is pre-flighted and started
+        resolve(f"/campaigns/{new.pk}/")
+    except Resolver404:
+        return redirect(_bucket_url(campaign, bucket, without))
     return redirect(f"/campaigns/{new.pk}/")
+
+
+def _bucket_url(campaign, bucket: str, without: str | None) -> str:
+    url = f"{reverse('reporting:bulk-bucket', args=[campaign.pk])}?bucket={bucket}"
+    return url + (f"&without={without}" if without else "")

@@ -200,11 +200,11 @@ def test_csv_of_a_bucket(api, manager_user, promo):
 
 def test_query_counts_are_pinned(api, manager_user, promo, django_assert_max_num_queries):
     client = api(manager_user)
-    # user, count, page of campaigns, one aggregate for the page
-    with django_assert_max_num_queries(4):
+    # user, count, page of campaigns, JIT off, one aggregate for the page
+    with django_assert_max_num_queries(5):
         assert client.get(LIST, RANGE).status_code == 200
-    # user, campaign, count, page, and the people's WhatsApp block (settings, counts, sessions)
-    with django_assert_max_num_queries(7):
+    # user, campaign, JIT off, count, page, the people's WhatsApp block (settings, counts, sessions)
+    with django_assert_max_num_queries(8):
         assert client.get(f"{LIST}/{promo.campaign.pk}/people?bucket=attempted").status_code == 200
 
 
