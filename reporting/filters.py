@@ -14,10 +14,7 @@ from django.http import Http404
 
 from gymsales.errors import FieldErrors
 from gymsales.models import Club, Company
-
-# Dates outside these years are refused (a day after 9998-12-31 must still be a date).
-MIN_YEAR, MAX_YEAR = 1900, 9998
-MAX_ID = 2**63 - 1
+from gymsales.parsing import YEAR_MAX, YEAR_MIN, parse_id, year_in_range
 
 
 @dataclass(frozen=True)
@@ -60,8 +57,8 @@ def _parse_date(raw: str, field: str, errors: dict) -> date | None:
     except ValueError:
         errors[field] = ["Enter a date as YYYY-MM-DD."]
         return None
-    if not MIN_YEAR <= value.year <= MAX_YEAR:
-        errors[field] = [f"Enter a date between {MIN_YEAR} and {MAX_YEAR}."]
+    if not year_in_range(value):
+        errors[field] = [f"Enter a date between {YEAR_MIN} and {YEAR_MAX}."]
         return None
     return value
 
@@ -76,17 +73,11 @@ def report_filters(*, company: Company, params: Mapping) -> ReportFilters:
     club_id = None
     raw_club = (params.get("club_id") or "").strip()
     if raw_club:
-        try:
-            club_id = int(raw_club)
-        except ValueError:
-            errors["club_id"] = ["Must be a whole number."]
-        else:
-            if club_id < 1:
-                errors["club_id"] = ["Must be 1 or more."]
+        club_id = parse_id(raw_club)
+        if club_id is None:
+            errors["club_id"] = ["Must be a club id (a whole number, 1 or more)."]
     if errors:
         raise FieldErrors(errors)
-    if club_id is not None and (
-        club_id > MAX_ID or not Club.objects.filter(company=company, pk=club_id).exists()
-    ):
+    if club_id is not None and not Club.objects.filter(company=company, pk=club_id).exists():
         raise Http404("No such club.")
     return ReportFilters(company=company, date_from=date_from, date_to=date_to, club_id=club_id)

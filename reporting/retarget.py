@@ -8,6 +8,7 @@ from django.db.models import QuerySet
 from automations.campaigns.models import Campaign, CampaignStatus
 from gymsales.errors import FieldErrors
 from gymsales.models import Company, Person, User
+from gymsales.parsing import parse_id
 from templates_app.models import MessageTemplate
 from templates_app.selectors import templates_sendable
 
@@ -29,10 +30,8 @@ def campaign_from_people(
         errors["name"] = ["Give the new campaign a name."]
     elif len(name) > 200:
         errors["name"] = ["At most 200 characters."]
-    raw = str(template_id or "").strip()
-    template = None
-    if raw.isdigit() and len(raw) < 18:  # a bigint, never an overflow
-        template = approved_templates(company=company).filter(pk=int(raw)).first()
+    pk = parse_id(str(template_id or "").strip())
+    template = approved_templates(company=company).filter(pk=pk).first() if pk else None
     if template is None:
         errors["template_id"] = ["Choose an approved template."]
     person_ids = list(people.values_list("pk", flat=True)[: MAX_PEOPLE + 1])
