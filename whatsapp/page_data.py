@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from gymsales.models import Company, Note, NoteKind, Person
 from whatsapp.models import Direction, Message
+from whatsapp.selectors import NOT_COUNTED
 
 PAGE_SIZE = 20
 # The live-updated newest block never renders more than this many items.
@@ -214,8 +215,11 @@ def whatsapp_sent_count(
     date_from: date | None = None,
     date_to: date | None = None,
 ) -> int:
-    """Newsfeed > Activity: outbound WhatsApp messages in the range (by the person's club)."""
-    messages = Message.objects.filter(company=company, direction=Direction.OUTBOUND)
+    """Newsfeed > Activity: outbound WhatsApp messages in the range (by the person's club), counted
+    as the Client Profile and the Activity report count them (never-sent ones left out)."""
+    messages = Message.objects.filter(company=company, direction=Direction.OUTBOUND).exclude(
+        status__in=NOT_COUNTED
+    )
     if club_id is not None:
         messages = messages.filter(person__club_id=club_id)
     if date_from is not None:

@@ -98,3 +98,12 @@ def test_pages_query_counts_are_pinned(client, manager_user, data, django_assert
         client.get("/reports/activity/", RANGE)
     with django_assert_max_num_queries(7):
         client.get("/reports/user-statistics/", RANGE)
+
+
+def test_newsfeed_activity_counts_as_the_report_and_links_to_it(client, manager_user, data):
+    client.force_login(manager_user)
+    html = client.get("/newsfeed/", RANGE).content.decode()
+
+    # the Activity report's outbound total for the range (m5, never sent, is left out)
+    assert "6 WhatsApp messages sent in this date range." in html
+    assert '<a href="/reports/activity/">Activity report</a>' in html
