@@ -10,6 +10,8 @@ from rest_framework.response import Response
 
 from gymsales.api.base import CompanyAPIView, IsCompanyAdminOrReadOnly
 from gymsales.api.fields import ModelSerializer
+from gymsales.api.schema import error_response
+from gymsales.errors import DomainError
 from templates_app import selectors, services
 from templates_app.models import MessageTemplate, TemplateCategory, TemplateStatus
 
@@ -165,9 +167,20 @@ class TemplateView(_TemplatesAPIView):
     def patch(self, request, template_id: int):
         return self.put(request, template_id)
 
-    @extend_schema(operation_id="templatesDelete", responses={204: None})
+    @extend_schema(
+        operation_id="templatesDelete",
+        responses={
+            204: None,
+            409: error_response("The template is used by a campaign (`template_in_use`)."),
+        },
+    )
     def delete(self, request, template_id: int):
-        services.template_delete(template=self._template(template_id))
+        try:
+            services.template_delete(template=self._template(template_id))
+        except DomainError as exc:
+            return Response(
+                {"errors": exc.as_errors(), "code": exc.code}, status=status.HTTP_409_CONFLICT
+            )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

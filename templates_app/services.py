@@ -12,6 +12,7 @@ import logging
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError
 from django.utils import timezone
 
 from gymsales.errors import DomainError, FieldErrors
@@ -162,8 +163,16 @@ def template_update(*, template: MessageTemplate, data: dict[str, Any]) -> Messa
 
 
 def template_delete(*, template: MessageTemplate) -> None:
-    """Messages keep their history: Message.template is SET_NULL."""
-    template.delete()
+    """Messages keep their history: Message.template is SET_NULL. A template that something
+    still needs (a campaign's, say: PROTECT) is refused with `template_in_use`."""
+    try:
+        with transaction.atomic():
+            template.delete()
+    except ProtectedError:
+        raise DomainError(
+            f"“{template.name}” is used by a campaign; delete or change the campaign first.",
+            code="template_in_use",
+        ) from None
 
 
 def _copy_name(template: MessageTemplate) -> str:

@@ -229,6 +229,10 @@ def template_duplicate(request, template_id: int):
 def template_delete(request, template_id: int):
     template = selectors.template_get_for_company(company=request.user.company, pk=template_id)
     name = template.name
-    services.template_delete(template=template)
+    try:
+        services.template_delete(template=template)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("templates-edit", template_id=template.pk)
     messages.success(request, f"Template “{name}” deleted.")
     return redirect("templates-list")

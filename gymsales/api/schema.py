@@ -53,6 +53,10 @@ ERROR_CODES = {
     "kind_not_available": "This kind of Automated Item is not available yet.",
     "item_inactive": "The Automated Item was deactivated.",
     "template_missing": "The Automated Item's template was deleted.",
+    "template_in_use": "409: the template is used by a campaign and cannot be deleted.",
+    # campaigns
+    "invalid_state": "409: the campaign's status does not allow this action (or change).",
+    "nothing_to_retry": "The campaign has no temporarily failed recipients to retry.",
 }
 
 ERROR = {
@@ -133,6 +137,7 @@ RESPONSES = {
     "Unprocessable": _error(
         "Validation failed: `errors` by field; a broken rule has `errors.base` and a `code`."
     ),
+    "Conflict": _error("The object's status does not allow this (`invalid_state`)."),
     "TooManyRequests": _error(
         "Too many failed log-ins for this account from this address (`throttled`).",
         **{"Retry-After": "Seconds to wait before trying again."},
@@ -144,6 +149,8 @@ COMPONENTS = {
 }
 
 BODY_METHODS = {"post", "put", "patch"}
+# Resources with a state machine: a write their status does not allow answers 409 `invalid_state`.
+STATEFUL_PATHS = ("/api/v1/whatsapp/campaigns/",)
 
 
 def _ref(name: str) -> dict:
@@ -167,6 +174,8 @@ def _standard_responses(path: str, method: str, operation: dict) -> dict:
         )
     if any(p.get("in") == "query" for p in parameters):
         statuses["422"] = "Unprocessable"
+    if method != "get" and path.startswith(STATEFUL_PATHS) and "{" in path:
+        statuses["409"] = "Conflict"
     return {code: _ref(name) for code, name in statuses.items()}
 
 
