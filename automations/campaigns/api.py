@@ -7,7 +7,7 @@ import re
 from datetime import datetime
 
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import permissions, serializers, status
 from rest_framework.response import Response
 
@@ -88,9 +88,19 @@ class AudienceSerializer(serializers.Serializer):
     )
 
 
+@extend_schema_field(
+    {"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$", "example": "21:00"}
+)
+class ClockTimeField(serializers.TimeField):
+    """A wall-clock time in the club's time zone, `HH:MM` (not an RFC 3339 `time`)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%H:%M", **kwargs)
+
+
 class QuietHoursSerializer(serializers.Serializer):
-    start = serializers.TimeField(format="%H:%M")
-    end = serializers.TimeField(format="%H:%M")
+    start = ClockTimeField()
+    end = ClockTimeField()
 
 
 class CampaignInputSerializer(serializers.Serializer):
