@@ -10,6 +10,8 @@ import sys
 import time
 from pathlib import Path
 
+from cryptography.fernet import Fernet
+
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = ROOT / ".venv" / "bin"
 
@@ -40,6 +42,9 @@ def bench_environment() -> dict:
         "PYTHONPATH": str(ROOT),
         "DEBUG": "false",
         "SECRET_KEY": "bench-only",
+        # Production settings require encryption keys for the Twilio tokens: one per run.
+        "SECRETS_ENCRYPTION_KEYS": os.environ.get("SECRETS_ENCRYPTION_KEYS")
+        or Fernet.generate_key().decode(),
         "PUBLIC_BASE_URL": "https://bench.gymsales.example",
         "LOG_LEVEL": "WARNING",
     }
