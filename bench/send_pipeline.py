@@ -38,7 +38,7 @@ def _bare_worker(args):
     from twilio.http.http_client import TwilioHttpClient
     from twilio.rest import Client
 
-    from whatsapp.providers.twilio_client import RedirectingHttpClient
+    from whatsapp.providers.twilio.client import RedirectingHttpClient
 
     local = threading.local()
 

@@ -15,15 +15,17 @@ def validate_only(request):
     """The webhook's request work (parse, account lookup, signature) without storing: 200."""
     from django.conf import settings
     from django.http import HttpResponseForbidden
+    from django.urls import reverse
 
+    from whatsapp.providers.twilio import webhooks as twilio
     from whatsapp.services.accounts import account_for
-    from whatsapp.webhooks import _form, _signature_ok
+    from whatsapp.webhooks import _form
 
     params = _form(request)
-    account = account_for(params.get("AccountSid", ""))
-    url = settings.PUBLIC_BASE_URL + "/webhooks/twilio/whatsapp/status"
-    signature = request.META.get("HTTP_X_TWILIO_SIGNATURE", "")
-    if account is None or not _signature_ok(account.auth_token, url, params, signature):
+    account = account_for(twilio.signing_account(params))
+    url = settings.PUBLIC_BASE_URL + reverse("whatsapp-webhook-status")
+    signature = twilio.request_signature(request.META) or ""
+    if account is None or not twilio.signature_valid(account.auth_token, url, params, signature):
         return HttpResponseForbidden()
     return HttpResponse(status=200)
 

@@ -136,7 +136,7 @@ class TwilioContentMixin:
     """content.twilio.com/v1/Content and .../ApprovalRequests/whatsapp through the twilio client."""
 
     def _content_api(self):
-        from whatsapp.providers.twilio_client import make_client
+        from whatsapp.providers.twilio.client import make_client
 
         client = make_client(
             account_sid=self.credentials.account_sid, auth_token=self.credentials.auth_token

@@ -6,23 +6,23 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.test import RequestFactory
-from twilio.request_validator import RequestValidator
+from django.urls import reverse
 
 from gymsales.tenancy import all_companies
 from whatsapp import webhooks
 from whatsapp.models import WhatsAppSettings
 from whatsapp.providers import new_message_sid
+from whatsapp.providers.events import InboundEvent, MediaItem, StatusEvent
+from whatsapp.providers.twilio import webhooks as twilio
 
-STATUS_PATH = "/webhooks/twilio/whatsapp/status"
-INBOUND_PATH = "/webhooks/twilio/whatsapp/inbound"
 
-
-def signed_post(*, path: str, params: dict, auth_token: str):
-    """Call our webhook view for `path` as Twilio would, signed with the company's auth token."""
-    url = settings.PUBLIC_BASE_URL + path
-    signature = RequestValidator(auth_token).compute_signature(url, params)
-    request = RequestFactory().post(path, params, HTTP_X_TWILIO_SIGNATURE=signature)
-    view = webhooks.status if path == STATUS_PATH else webhooks.inbound
+def signed_post(*, kind: str, params: dict, auth_token: str):
+    """Call our webhook view for `kind` (status | inbound) as Twilio would, signed with the
+    company's auth token."""
+    path = reverse(f"whatsapp-webhook-{kind}")
+    signature = twilio.signature_for(auth_token, settings.PUBLIC_BASE_URL + path, params)
+    request = RequestFactory().post(path, params, **{twilio.SIGNATURE_HEADER: signature})
+    view = webhooks.status if kind == "status" else webhooks.inbound
     return view(request)
 
 
@@ -33,24 +33,22 @@ def _settings(company_id: int) -> WhatsAppSettings:
 
 def post_status(*, company_id: int, sid: str, status: str, error_code: str = "") -> int:
     wa = _settings(company_id)
-    params = {
-        "AccountSid": wa.twilio_account_sid,
-        "MessageSid": sid,
-        "SmsSid": sid,
-        "MessageStatus": status,
-        "SmsStatus": status,
-        "From": f"whatsapp:{wa.sender_number}",
-        "ApiVersion": "2010-04-01",
-        "ChannelPrefix": "whatsapp",
-    }
+    error_message = ""
     if error_code:
         from whatsapp.errors import NOTE_TEXTS
 
-        params["ErrorCode"] = str(error_code)
-        params["ErrorMessage"] = f"Simulated error {error_code}" + (
+        error_message = f"Simulated error {error_code}" + (
             "" if str(error_code) in NOTE_TEXTS else " (unlisted)"
         )
-    return signed_post(path=STATUS_PATH, params=params, auth_token=wa.twilio_auth_token).status_code
+    event = StatusEvent(
+        account=wa.twilio_account_sid,
+        sid=sid,
+        status=status,
+        error_code=str(error_code or ""),
+        error_message=error_message,
+    )
+    params = twilio.status_params(event, sender=wa.sender_number)
+    return signed_post(kind="status", params=params, auth_token=wa.twilio_auth_token).status_code
 
 
 def post_inbound(
@@ -64,36 +62,17 @@ def post_inbound(
     button_payload: str = "",
 ) -> int:
     wa = _settings(company_id)
-    sid = new_message_sid()
-    params = {
-        "AccountSid": wa.twilio_account_sid,
-        "MessageSid": sid,
-        "SmsMessageSid": sid,
-        "From": f"whatsapp:{from_number}",
-        "To": f"whatsapp:{wa.sender_number}",
-        "Body": body,
-        "NumMedia": str(len(media or [])),
-        "ProfileName": profile_name,
-        "WaId": from_number.lstrip("+"),
-        "ApiVersion": "2010-04-01",
-    }
-    for index, (url, content_type) in enumerate(media or []):
-        params[f"MediaUrl{index}"] = url
-        params[f"MediaContentType{index}"] = content_type
-    if button_payload:
-        params["ButtonPayload"] = button_payload
-        params["ButtonText"] = button_payload
-    if referral:
-        params.update(
-            {
-                "ReferralSourceType": "ad",
-                "ReferralSourceId": "demo-ad-1",
-                "ReferralSourceUrl": "https://fb.me/demo-ad",
-                "ReferralHeadline": "Join this month",
-                "ReferralBody": "Free week pass",
-                "ReferralCtwaClid": "demo-click-1",
-            }
-        )
-    return signed_post(
-        path=INBOUND_PATH, params=params, auth_token=wa.twilio_auth_token
-    ).status_code
+    event = InboundEvent(
+        account=wa.twilio_account_sid,
+        sid=new_message_sid(),
+        to_number=wa.sender_number,
+        from_number=from_number,
+        body=body,
+        profile_name=profile_name,
+        button_payload=button_payload,
+        button_text=button_payload,
+        media=tuple(MediaItem(url, content_type) for url, content_type in media or []),
+        referral=dict(twilio.EXAMPLE_AD_REFERRAL) if referral else {},
+    )
+    params = twilio.inbound_params(event)
+    return signed_post(kind="inbound", params=params, auth_token=wa.twilio_auth_token).status_code

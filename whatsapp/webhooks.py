@@ -8,18 +8,15 @@ the queue, so nothing is lost if Redis or the workers are down; a beat entry swe
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import time
 from urllib.parse import parse_qsl
 
 from django.conf import settings
 from django.http import HttpResponse, HttpResponseForbidden, HttpResponseNotAllowed
 from django.views.decorators.csrf import csrf_exempt
-from twilio.request_validator import RequestValidator
 
 from whatsapp.models import WebhookEvent
+from whatsapp.providers.twilio import webhooks as twilio
 from whatsapp.services.accounts import account_for
 from whatsapp.services.queue import WEBHOOK_EVENTS_DRAIN, enqueue
 from whatsapp.services.webhook_store import webhook_event_store
@@ -60,36 +57,21 @@ def _form(request) -> dict:
     return request.POST.dict()
 
 
-def _signature_ok(token: str, url: str, params: dict, signature: str) -> bool:
-    """Twilio's X-Twilio-Signature: HMAC-SHA1 of the URL and the sorted params, base64. The URL
-    as configured is checked first (one HMAC); otherwise the official validator decides (it also
-    tries the URL with/without an explicit port).
-    """
-    payload = url + "".join(key + params[key] for key in sorted(params))
-    expected = base64.b64encode(
-        hmac.new(token.encode(), payload.encode(), hashlib.sha1).digest()
-    ).decode()
-    if hmac.compare_digest(expected, signature):
-        return True
-    return RequestValidator(token).validate(url, params, signature)
-
-
 def _receive(request, kind: str):
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     params = _form(request)
-    signature = request.META.get("HTTP_X_TWILIO_SIGNATURE", "")
-    # A signature is base64 (ASCII): anything else is refused before it meets an HMAC comparison.
-    if not signature or not signature.isascii():
+    signature = twilio.request_signature(request.META)
+    if signature is None:
         return HttpResponseForbidden()
-    account = account_for(params.get("AccountSid", ""))  # None unless `AC` + 32 hex and ours
+    account = account_for(twilio.signing_account(params))  # None unless `AC` + 32 hex and ours
     if account is None:
         return HttpResponseForbidden()
     url = settings.PUBLIC_BASE_URL + request.get_full_path()
-    if not _signature_ok(account.auth_token, url, params, signature):
+    if not twilio.signature_valid(account.auth_token, url, params, signature):
         return HttpResponseForbidden()
-    # Stored with the signing account: applying it acts only inside that account (the event's
-    # AccountSid), whatever company `To` or the message SID names.
+    # Stored with the signing account: applying it acts only inside that account, whatever
+    # company the sender or the message SID names.
     try:
         stored = webhook_event_store(kind=kind, params=params, company_id=account.company_id)
     except StoreFailed:  # not stored: Twilio retries on a non-2xx answer

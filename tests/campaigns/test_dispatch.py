@@ -206,6 +206,7 @@ def test_retry_failed_resends_only_temporary_failures(
 def test_counts_follow_status_callbacks_replies_and_stop(
     transactional_db, standin, company, club, whatsapp_on, template
 ):
+    from whatsapp.providers.events import InboundEvent, StatusEvent
     from whatsapp.services import inbound_record, message_status_apply
 
     people = make_people(company, club, 5)
@@ -217,12 +218,12 @@ def test_counts_follow_status_callbacks_replies_and_stop(
 
     def callback(person, status, code=""):
         message_status_apply(
-            params={
-                "MessageSid": by_person[person.pk].message.sid,
-                "MessageStatus": status,
-                "ErrorCode": code,
-                "AccountSid": whatsapp_on.twilio_account_sid,
-            }
+            event=StatusEvent(
+                account=whatsapp_on.twilio_account_sid,
+                sid=by_person[person.pk].message.sid,
+                status=status,
+                error_code=code,
+            )
         )
 
     for person in people[:4]:
@@ -239,13 +240,13 @@ def test_counts_follow_status_callbacks_replies_and_stop(
 
     def _inbound(person, body):
         inbound_record(
-            params={
-                "MessageSid": "SM" + os.urandom(16).hex(),
-                "From": f"whatsapp:{person.phone_mobile}",
-                "To": f"whatsapp:{whatsapp_on.sender_number}",
-                "AccountSid": whatsapp_on.twilio_account_sid,
-                "Body": body,
-            }
+            event=InboundEvent(
+                account=whatsapp_on.twilio_account_sid,
+                sid="SM" + os.urandom(16).hex(),
+                to_number=whatsapp_on.sender_number,
+                from_number=person.phone_mobile,
+                body=body,
+            )
         )
 
     inbound(people[1], "Yes please!")

@@ -13,6 +13,7 @@ from gymsales.models import Note, NoteKind, SaleType
 from templates_app.models import MessageTemplate, TemplateCategory, TemplateStatus
 from tests.fixtures import twilio_payload
 from whatsapp.models import Direction, Message, MessageStatus, WhatsAppSettings
+from whatsapp.providers.twilio import webhooks as twilio
 
 
 @pytest.fixture(autouse=True)
@@ -97,25 +98,24 @@ def simulate_inbound(person, body="Yes please!", **params):
     from whatsapp.services import inbound_record
 
     settings = WhatsAppSettings.objects.get(company=person.company)
+    sid = "SM" + uuid.uuid4().hex
+    payload = twilio_payload(
+        "inbound_text",
+        **{
+            "AccountSid": settings.twilio_account_sid,
+            "MessageSid": sid,
+            "SmsSid": sid,
+            "SmsMessageSid": sid,
+            "From": f"whatsapp:{person.phone_mobile}",
+            "WaId": person.phone_mobile.lstrip("+"),
+            "To": f"whatsapp:{settings.sender_number}",
+            "Body": body,
+            "ProfileName": person.first_name,
+            **params,
+        },
+    )
     with transaction.atomic():  # as the webhook worker runs it
-        sid = "SM" + uuid.uuid4().hex
-        return inbound_record(
-            params=twilio_payload(
-                "inbound_text",
-                **{
-                    "AccountSid": settings.twilio_account_sid,
-                    "MessageSid": sid,
-                    "SmsSid": sid,
-                    "SmsMessageSid": sid,
-                    "From": f"whatsapp:{person.phone_mobile}",
-                    "WaId": person.phone_mobile.lstrip("+"),
-                    "To": f"whatsapp:{settings.sender_number}",
-                    "Body": body,
-                    "ProfileName": person.first_name,
-                    **params,
-                },
-            )
-        )
+        return inbound_record(event=twilio.inbound_event(payload))
 
 
 def status_callback(message, status, **params):
@@ -124,16 +124,15 @@ def status_callback(message, status, **params):
 
     message.refresh_from_db()
     account_sid = WhatsAppSettings.objects.get(company=message.company_id).twilio_account_sid
-    message_status_apply(
-        params=twilio_payload(
-            "status_delivered",
-            **{
-                "AccountSid": account_sid,
-                "MessageSid": message.sid,
-                "SmsSid": message.sid,
-                "MessageStatus": status,
-                "SmsStatus": status,
-                **params,
-            },
-        )
+    payload = twilio_payload(
+        "status_delivered",
+        **{
+            "AccountSid": account_sid,
+            "MessageSid": message.sid,
+            "SmsSid": message.sid,
+            "MessageStatus": status,
+            "SmsStatus": status,
+            **params,
+        },
     )
+    message_status_apply(event=twilio.status_event(payload))

@@ -13,6 +13,7 @@ from gymsales.tenancy import all_companies
 from tests.whatsapp.conftest import OTHER_SENDER, SENDER, enable, inbound_params, make_template
 from whatsapp import services
 from whatsapp.models import WhatsAppSettings
+from whatsapp.providers.twilio import webhooks as twilio
 
 WAIT = 30
 
@@ -95,7 +96,9 @@ def test_two_first_messages_from_one_number_make_one_lead(company, club):
     def apply(sid: str, hold: bool) -> None:
         try:
             with all_companies(), transaction.atomic():
-                services.inbound_record(params=inbound_params(phone, "Hi", sid=sid))
+                services.inbound_record(
+                    event=twilio.inbound_event(inbound_params(phone, "Hi", sid=sid))
+                )
                 if hold:
                     first_applied.set()
                     assert release_first.wait(WAIT)

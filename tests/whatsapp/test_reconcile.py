@@ -172,7 +172,7 @@ def _twilio_backend(settings, base):
     from whatsapp.providers import twilio as twilio_backend
 
     settings.TWILIO_API_BASE = base
-    twilio_backend._clients.__dict__.clear()
+    twilio_backend.clients_reset()
     return twilio_backend.TwilioBackend(
         credentials=Credentials(
             company_id=1, account_sid="AC" + "3" * 32, auth_token="tok", sender_number="+1415555"

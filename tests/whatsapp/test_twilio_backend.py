@@ -21,7 +21,7 @@ def twin(twilio_twin_process, settings):
     settings.TWILIO_API_BASE = base
     from whatsapp.providers import twilio as twilio_backend
 
-    twilio_backend._clients.__dict__.clear()
+    twilio_backend.clients_reset()
     return log
 
 
@@ -69,12 +69,12 @@ def test_unreachable_twilio_is_a_transient_error(settings):
     settings.TWILIO_API_BASE = "http://127.0.0.1:9"
     from whatsapp.providers import twilio as twilio_backend
 
-    twilio_backend._clients.__dict__.clear()
+    twilio_backend.clients_reset()
     backend = TwilioBackend(credentials=CREDS)
     with pytest.raises(ProviderError) as caught:
         backend.send(OutboundMessage(message_id=3, to="+447700900123", body="x"))
     assert caught.value.transient is True
-    twilio_backend._clients.__dict__.clear()
+    twilio_backend.clients_reset()
 
 
 @pytest.mark.parametrize(

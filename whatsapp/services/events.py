@@ -11,10 +11,9 @@ from django.utils import timezone
 
 from gymsales.tenancy import all_companies, company_scope
 from whatsapp import rules
-from whatsapp.models import (
-    Message,
-    WebhookEvent,
-)
+from whatsapp.models import Message, WebhookEvent
+from whatsapp.providers.events import StatusEvent
+from whatsapp.providers.twilio import webhooks as twilio
 from whatsapp.services import hooks
 from whatsapp.services.delivery import message_failure_record
 from whatsapp.services.inbound import inbound_record
@@ -40,8 +39,13 @@ def webhook_events_drain(*, limit: int = 500) -> int:
         )
         if not events:
             return 0
-        simple = {event for event in events if _is_simple_status(event)}
-        not_ready = _apply_simple_statuses(list(simple))
+        statuses = {
+            event: twilio.status_event(event.payload)
+            for event in events
+            if event.kind == WebhookEvent.Kind.STATUS
+        }
+        simple = {event: s for event, s in statuses.items() if s.status in rules.STATUS_RANK}
+        not_ready = _apply_simple_statuses(simple)
         for event in events:
             if event in not_ready:
                 _postpone(event, EventNotReady("no message with this sid yet"), now)
@@ -78,34 +82,25 @@ def _postpone(event: WebhookEvent, exc: Exception, now: datetime) -> None:
         event.available_at = now + timedelta(seconds=2**event.attempts)
 
 
-def _is_simple_status(event: WebhookEvent) -> bool:
-    status = (event.payload.get("MessageStatus") or event.payload.get("SmsStatus") or "").lower()
-    return event.kind == WebhookEvent.Kind.STATUS and status in rules.STATUS_RANK
-
-
-def _apply_simple_statuses(events: list[WebhookEvent]) -> set:
+def _apply_simple_statuses(events: dict[WebhookEvent, StatusEvent]) -> set:
     """Move messages forward for a batch of sent/delivered/read callbacks; returns the events
     whose message is not known yet.
     """
     if not events:
         return set()
-    sid_of = {
-        event: event.payload.get("MessageSid") or event.payload.get("SmsSid") for event in events
-    }
     known = {
         sid: (pk, account)
-        for sid, pk, account in Message.objects.filter(sid__in=set(sid_of.values())).values_list(
-            "sid", "pk", "company__whatsapp__twilio_account_sid"
-        )
+        for sid, pk, account in Message.objects.filter(
+            sid__in={status.sid for status in events.values()}
+        ).values_list("sid", "pk", "company__whatsapp__twilio_account_sid")
     }
     best: dict[int, str] = {}
-    for event, sid in sid_of.items():
-        pk, account = known.get(sid, (None, None))
-        if pk is None or account != event.payload.get("AccountSid"):
+    for status in events.values():
+        pk, account = known.get(status.sid, (None, None))
+        if pk is None or account != status.account:
             continue  # not known yet (returned below), or another account's: changes nothing
-        status = (event.payload.get("MessageStatus") or event.payload.get("SmsStatus")).lower()
-        if pk not in best or rules.STATUS_RANK[status] > rules.STATUS_RANK[best[pk]]:
-            best[pk] = status
+        if pk not in best or rules.STATUS_RANK[status.status] > rules.STATUS_RANK[best[pk]]:
+            best[pk] = status.status
     by_status: dict[str, list[int]] = {}
     for pk, status in best.items():
         by_status.setdefault(status, []).append(pk)
@@ -115,20 +110,20 @@ def _apply_simple_statuses(events: list[WebhookEvent]) -> set:
         # Conditional: never moves a message back, never touches a failed one.
         Message.objects.filter(pk__in=pks, status__in=lower).update(status=status, updated_at=now)
         hooks.status_moved(pks, status)
-    return {event for event, sid in sid_of.items() if sid not in known}
+    return {event for event, status in events.items() if status.sid not in known}
 
 
 def webhook_event_apply(*, event: WebhookEvent) -> None:
+    """One stored webhook, read through the provider's translation."""
     if event.kind == WebhookEvent.Kind.STATUS:
-        message_status_apply(params=event.payload)
+        message_status_apply(event=twilio.status_event(event.payload))
     else:
-        inbound_record(params=event.payload, received_at=event.received_at)
+        inbound_record(event=twilio.inbound_event(event.payload), received_at=event.received_at)
 
 
-def message_status_apply(*, params: dict) -> None:
+def message_status_apply(*, event: StatusEvent) -> None:
     """A status callback: move the message forward; failures become notes (SPEC §5, §6)."""
-    sid = params.get("MessageSid") or params.get("SmsSid") or ""
-    status = (params.get("MessageStatus") or params.get("SmsStatus") or "").lower()
+    sid, status = event.sid, event.status
     found = (
         Message.objects.filter(sid=sid)
         .values_list("pk", "company_id", "company__whatsapp__twilio_account_sid")
@@ -137,7 +132,7 @@ def message_status_apply(*, params: dict) -> None:
     if found is None:
         raise EventNotReady(f"no message with sid {sid} yet")
     pk, company_id, account_sid = found
-    if account_sid != params.get("AccountSid"):
+    if account_sid != event.account:
         logger.warning("status callback for %s from another Twilio account ignored", sid)
         return
     message = Message(pk=pk, company_id=company_id)
@@ -145,8 +140,8 @@ def message_status_apply(*, params: dict) -> None:
         if status in ("failed", "undelivered"):
             message_failure_record(
                 message=message,
-                code=params.get("ErrorCode") or "",
-                error_message=params.get("ErrorMessage") or "",
+                code=event.error_code,
+                error_message=event.error_message,
                 status=status,
             )
             return

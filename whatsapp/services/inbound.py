@@ -29,63 +29,49 @@ from whatsapp.models import (
     MessageStatus,
     WhatsAppSettings,
 )
+from whatsapp.providers.events import InboundEvent
 from whatsapp.providers.media import media_url_kept
 from whatsapp.services import hooks
 
 logger = logging.getLogger(__name__)
 
 
-def _e164(raw: str) -> str:
-    text = (raw or "").strip()
-    if text.lower().startswith("whatsapp:"):
-        text = text[len("whatsapp:") :]
-    return text
-
-
-def inbound_record(*, params: dict, received_at: datetime | None = None) -> Message | None:
-    """An inbound WhatsApp message: find the company (its sender is `To` and its Twilio account the
-    signing `AccountSid`) and the person (From, else a new lead), store it, open/extend the session,
-    handle STOP/START, note it on the history.
+def inbound_record(*, event: InboundEvent, received_at: datetime | None = None) -> Message | None:
+    """An inbound WhatsApp message: find the company (its sender is the event's `to_number` and its
+    account the signing one) and the person (the writer's number, else a new lead), store it,
+    open/extend the session, handle STOP/START, note it on the history.
     """
     received_at = received_at or timezone.now()
-    sender = _e164(params.get("To", ""))
+    sender = event.to_number
     settings = WhatsAppSettings.objects.filter(
-        sender_number=sender, twilio_account_sid=params.get("AccountSid") or ""
+        sender_number=sender, twilio_account_sid=event.account
     ).first()
     if not sender or settings is None:
         logger.warning("inbound WhatsApp to %s, not a sender of its account, ignored", sender)
         return None
     company = settings.company
-    sid = params.get("MessageSid") or params.get("SmsSid") or ""
+    sid = event.sid
     with company_scope(company):
         if sid and Message.objects.filter(company=company, sid=sid).exists():
             return None
         try:
-            phone = to_e164(_e164(params.get("From", "")), default_country=company.default_country)
+            phone = to_e164(event.from_number, default_country=company.default_country)
         except InvalidPhoneNumber:
-            phone = _e164(params.get("From", ""))
-        person = _person_for_inbound(company=company, phone=phone, params=params)
+            phone = event.from_number
+        person = _person_for_inbound(company=company, phone=phone, event=event)
         if person is None:
             return None
         media = [
-            {
-                "url": media_url_kept(params.get(f"MediaUrl{i}", "")),
-                "content_type": params.get(f"MediaContentType{i}", ""),
-            }
-            for i in range(_int(params.get("NumMedia")))
+            {"url": media_url_kept(item.url), "content_type": item.content_type}
+            for item in event.media
         ]
-        # Twilio sends ReferralNumMedia=0 with every WhatsApp message: only an ad's fields make
-        # a referral (a click-to-WhatsApp entry point, which opens 72 h).
-        referral = {k: v for k, v in params.items() if k.startswith("Referral") and v}
-        if set(referral) <= {"ReferralNumMedia"} and referral.get("ReferralNumMedia", "0") == "0":
-            referral = {}
         last_sale_type = (
             Message.objects.filter(company=company, person=person, direction=Direction.OUTBOUND)
             .order_by("-created_at", "-id")
             .values_list("sale_type_id", flat=True)
             .first()
         )
-        body = params.get("Body", "") or ""
+        body = event.body
         message = Message.objects.create(
             company=company,
             person=person,
@@ -94,11 +80,11 @@ def inbound_record(*, params: dict, received_at: datetime | None = None) -> Mess
             status=MessageStatus.RECEIVED,
             sid=sid or None,
             media=media,
-            profile_name=params.get("ProfileName", "")[:200],
-            button_payload=(params.get("ButtonPayload") or params.get("ButtonText") or "")[:256],
+            profile_name=event.profile_name[:200],
+            button_payload=event.button_payload[:256],
             to_number=sender,
             from_number=phone,
-            referral=referral,
+            referral=dict(event.referral),
             sale_type_id=last_sale_type,
             created_at=received_at,
         )
@@ -108,14 +94,14 @@ def inbound_record(*, params: dict, received_at: datetime | None = None) -> Mess
         conversation.session_expires_at = rules.session_expiry_after_inbound(
             current_expires_at=conversation.session_expires_at,
             received_at=received_at,
-            referral=bool(referral),
+            referral=bool(event.referral),
         )
         conversation.last_inbound_at = max(
             filter(None, [conversation.last_inbound_at, received_at])
         )
-        conversation.opened_by_referral = conversation.opened_by_referral or bool(referral)
+        conversation.opened_by_referral = conversation.opened_by_referral or bool(event.referral)
         conversation.save()
-        shown = body or (params.get("ButtonText") or "") or f"{len(media)} attachment(s)"
+        shown = body or event.button_text or f"{len(media)} attachment(s)"
         note_create(
             person=person,
             company=company,
@@ -142,14 +128,7 @@ def _opt_keyword_apply(*, company: Company, phone: str, opted_out: bool) -> None
         )
 
 
-def _int(value) -> int:
-    try:
-        return max(0, min(int(value or 0), 10))
-    except (TypeError, ValueError):
-        return 0
-
-
-def _person_for_inbound(*, company: Company, phone: str, params: dict) -> Person | None:
+def _person_for_inbound(*, company: Company, phone: str, event: InboundEvent) -> Person | None:
     """The person with this mobile, else a new lead. Two first messages from one number can be
     applied at once (two workers draining): they serialise on (company, number) until the
     transaction ends, so the second finds the lead the first made instead of making another.
@@ -164,11 +143,11 @@ def _person_for_inbound(*, company: Company, phone: str, params: dict) -> Person
                 "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
                 [f"inbound-lead:{company.pk}:{phone}"],
             )
-        return people.first() or _lead_from_whatsapp(company=company, phone=phone, params=params)
+        return people.first() or _lead_from_whatsapp(company=company, phone=phone, event=event)
 
 
-def _lead_from_whatsapp(*, company: Company, phone: str, params: dict) -> Person | None:
-    profile = (params.get("ProfileName") or "").strip()
+def _lead_from_whatsapp(*, company: Company, phone: str, event: InboundEvent) -> Person | None:
+    profile = event.profile_name.strip()
     first, _, last = profile.partition(" ")
     if not Club.objects.filter(company=company).exists():
         logger.warning("inbound WhatsApp for company %s without a club: no lead made", company.pk)

@@ -18,6 +18,7 @@ from gymsales.tenancy import all_companies, company_scope
 from whatsapp import rules
 from whatsapp.models import Message, MessageStatus, WhatsAppSettings
 from whatsapp.providers import FoundMessage, ProviderError, get_backend
+from whatsapp.providers.events import StatusEvent
 from whatsapp.services.events import message_status_apply
 from whatsapp.services.queue import MESSAGE_DELIVER, MESSAGE_RECONCILE, enqueue
 from whatsapp.services.settings import credentials_for
@@ -153,11 +154,9 @@ def message_reconcile(*, message_id: int) -> str:
             )
             if found.status in rules.STATUS_RANK or found.status in ("failed", "undelivered"):
                 message_status_apply(
-                    params={
-                        "AccountSid": settings.twilio_account_sid,
-                        "MessageSid": found.sid,
-                        "MessageStatus": found.status,
-                    }
+                    event=StatusEvent(
+                        account=settings.twilio_account_sid, sid=found.sid, status=found.status
+                    )
                 )
             logger.info("message %s: adopted %s found at the provider", message_id, found.sid)
             return "adopted"

@@ -9,24 +9,21 @@ import threading
 from django.db import connection
 from django.utils import timezone
 
-from whatsapp.models import (
-    WebhookEvent,
-)
+from whatsapp.models import WebhookEvent
+from whatsapp.providers.twilio import webhooks as twilio
 from whatsapp.webhook_writer import GroupWriter
 
 # --- Webhooks: store fast, process in a worker ----------------------------------------------------
 
 
 def webhook_event_id(*, kind: str, params: dict) -> str:
-    """The event's identity for store-once. It names the signing account, so an event signed by
-    one account can never take the place of (and so suppress) the same event of another.
+    """The event's identity for store-once (StatusEvent.key / InboundEvent.key): it names the
+    signing account, so an event signed by one account can never take the place of (and so
+    suppress) the same event of another.
     """
-    account = params.get("AccountSid") or ""
-    sid = params.get("MessageSid") or params.get("SmsSid") or ""
     if kind == WebhookEvent.Kind.STATUS:
-        status = params.get("MessageStatus") or params.get("SmsStatus") or ""
-        return f"status:{account}:{sid}:{status}:{params.get('ErrorCode') or ''}"[:128]
-    return f"inbound:{account}:{sid}"[:128]
+        return twilio.status_event(params).key
+    return twilio.inbound_event(params).key
 
 
 def webhook_event_row(*, kind: str, params: dict, company_id: int) -> tuple:

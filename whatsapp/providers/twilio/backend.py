@@ -1,4 +1,4 @@
-"""The `twilio` WhatsApp backend: the official client's Messages.create."""
+"""The `twilio` WhatsApp backend: the official client's Messages.create and Messages list."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from datetime import datetime
 
 import requests
 from twilio.base.exceptions import TwilioRestException
-from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NewConnectionError
 
 from templates_app.content_backends import TwilioContentMixin
 from whatsapp.providers import (
@@ -18,9 +17,9 @@ from whatsapp.providers import (
     SendResult,
     WhatsAppBackend,
 )
-from whatsapp.providers.twilio_client import make_client
+from whatsapp.providers.twilio.client import make_client
+from whatsapp.providers.twilio.errors import classify_rest_error, never_reached_twilio
 
-TRANSIENT_ERROR_CODES = {"63010", "20429"}
 _clients = threading.local()
 
 
@@ -35,31 +34,13 @@ def _client_for(account_sid: str, auth_token: str):
     return cache[key]
 
 
-def never_reached_twilio(exc: requests.exceptions.RequestException) -> bool:
-    """True only when the request provably never reached Twilio: the connection could not be
-    opened (refused, DNS, connect timeout). A reset or a read timeout after the request was
-    written is not one of them: Twilio may have accepted the message.
-    """
-    if isinstance(exc, requests.exceptions.ConnectTimeout):
-        return True
-    if not isinstance(exc, requests.exceptions.ConnectionError) or not exc.args:
-        return False
-    cause = exc.args[0]
-    if isinstance(cause, MaxRetryError):
-        cause = cause.reason
-    return isinstance(cause, NewConnectionError | ConnectTimeoutError)
+def clients_reset() -> None:
+    """Forget this thread's clients (tests: after TWILIO_API_BASE changed)."""
+    _clients.__dict__.clear()
 
 
 def _e164(address: str) -> str:
     return address[len("whatsapp:") :] if address.startswith("whatsapp:") else address
-
-
-def classify_rest_error(exc: TwilioRestException) -> ProviderError:
-    code = str(exc.code or "")
-    transient = (exc.status or 0) >= 500 or exc.status == 429 or code in TRANSIENT_ERROR_CODES
-    return ProviderError(
-        exc.msg or "Twilio refused the message", code=code, status=exc.status, transient=transient
-    )
 
 
 class TwilioBackend(TwilioContentMixin, WhatsAppBackend):
