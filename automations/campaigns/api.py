@@ -15,6 +15,7 @@ from automations.campaigns import selectors, services
 from automations.campaigns.models import Campaign, CampaignRecipient, RecipientState
 from gymsales.api import fields
 from gymsales.api.base import CompanyAPIView, IsCompanyStaff, created
+from gymsales.api.schema import error_response
 from gymsales.errors import DomainError
 from gymsales.models import PersonStatus, Role, SaleTypeKey
 from templates_app.rendering import PERSON_FIELDS
@@ -227,6 +228,10 @@ def _invalid_state(exc: DomainError) -> Response:
     )
 
 
+# A write the campaign's status does not allow (API.md: 409 `invalid_state`).
+INVALID_STATE = error_response("The campaign's status does not allow this (`invalid_state`).")
+
+
 class _CampaignAPIView(CompanyAPIView):
     permission_classes = [IsAdminOrManagerReadOnly]
     serializer_class = CampaignOutputSerializer
@@ -263,7 +268,11 @@ class CampaignView(_CampaignAPIView):
     def get(self, request, campaign_id: int):
         return Response(campaign_data(self.campaign(campaign_id)))
 
-    @extend_schema(operation_id="campaignsUpdate", request=CampaignInputSerializer)
+    @extend_schema(
+        operation_id="campaignsUpdate",
+        request=CampaignInputSerializer,
+        responses={200: CampaignOutputSerializer, 409: INVALID_STATE},
+    )
     def put(self, request, campaign_id: int):
         campaign = self.campaign(campaign_id)
         serializer = CampaignInputSerializer(data=request.data, partial=True)
@@ -278,11 +287,15 @@ class CampaignView(_CampaignAPIView):
             raise
         return Response(campaign_data(campaign))
 
-    @extend_schema(operation_id="campaignsPatch", request=CampaignInputSerializer)
+    @extend_schema(
+        operation_id="campaignsPatch",
+        request=CampaignInputSerializer,
+        responses={200: CampaignOutputSerializer, 409: INVALID_STATE},
+    )
     def patch(self, request, campaign_id: int):
         return self.put(request, campaign_id)
 
-    @extend_schema(operation_id="campaignsDelete")
+    @extend_schema(operation_id="campaignsDelete", responses={204: None, 409: INVALID_STATE})
     def delete(self, request, campaign_id: int):
         try:
             services.campaign_delete(campaign=self.campaign(campaign_id))
@@ -302,7 +315,7 @@ class CampaignPreflightView(_CampaignAPIView):
 class CampaignActionView(_CampaignAPIView):
     action_name = "start"
 
-    @extend_schema(request=None, responses={202: CampaignOutputSerializer})
+    @extend_schema(request=None, responses={202: CampaignOutputSerializer, 409: INVALID_STATE})
     def post(self, request, campaign_id: int):
         campaign = self.campaign(campaign_id)
         try:

@@ -137,7 +137,6 @@ RESPONSES = {
     "Unprocessable": _error(
         "Validation failed: `errors` by field; a broken rule has `errors.base` and a `code`."
     ),
-    "Conflict": _error("The object's status does not allow this (`invalid_state`)."),
     "TooManyRequests": _error(
         "Too many failed log-ins for this account from this address (`throttled`).",
         **{"Retry-After": "Seconds to wait before trying again."},
@@ -149,8 +148,6 @@ COMPONENTS = {
 }
 
 BODY_METHODS = {"post", "put", "patch"}
-# Resources with a state machine: a write their status does not allow answers 409 `invalid_state`.
-STATEFUL_PATHS = ("/api/v1/whatsapp/campaigns/",)
 
 
 def _ref(name: str) -> dict:
@@ -174,8 +171,6 @@ def _standard_responses(path: str, method: str, operation: dict) -> dict:
         )
     if any(p.get("in") == "query" for p in parameters):
         statuses["422"] = "Unprocessable"
-    if method != "get" and path.startswith(STATEFUL_PATHS) and "{" in path:
-        statuses["409"] = "Conflict"
     return {code: _ref(name) for code, name in statuses.items()}
 
 

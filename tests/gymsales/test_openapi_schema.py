@@ -93,6 +93,28 @@ def test_every_operation_lists_its_error_statuses_with_the_shared_error_body(sch
     assert "Retry-After" in schema["components"]["responses"]["TooManyRequests"]["headers"]
 
 
+def test_conflicts_are_declared_by_the_operations_that_answer_them(schema):
+    """409 is each view's own declaration (campaign writes its status refuses, a template in use)."""
+    conflicts = {
+        (path, method)
+        for path, method, operation in _operations(schema)
+        if "409" in operation["responses"]
+    }
+    campaign = "/api/v1/whatsapp/campaigns/{campaign_id}"
+    actions = {f"{campaign}/{a}" for a in ("start", "pause", "resume", "stop", "retry-failed")}
+    assert conflicts == {
+        (campaign, "put"),
+        (campaign, "patch"),
+        (campaign, "delete"),
+        ("/api/v1/whatsapp/templates/{template_id}", "delete"),
+    } | {(path, "post") for path in actions}
+    for path, method in conflicts:
+        response = schema["paths"][path][method]["responses"]["409"]
+        assert response["content"]["application/json"]["schema"] == {
+            "$ref": "#/components/schemas/Error"
+        }
+
+
 def test_created_answers_carry_location_and_sends_are_202(schema):
     for _path, _method, operation in _operations(schema):
         if "201" in operation["responses"]:

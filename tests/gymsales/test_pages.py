@@ -148,3 +148,19 @@ def test_platform_admin_logging_in_lands_in_the_django_admin(client, superuser):
     response = client.post("/accounts/login/", {"username": superuser.email, "password": PASSWORD})
 
     assert response["Location"] == "/admin/"
+
+
+def test_people_list_pages_keep_the_search(client, sales_user, company, club):
+    """The shared pager (gymsales/_pager.html): the count, and page links that keep the filters."""
+    PersonFactory.create_batch(55, company=company, club=club, first_name="Pagina")
+    client.force_login(sales_user)
+
+    first = client.get("/people/", {"q": "Pagina"}).content.decode()
+    second = client.get("/people/", {"q": "Pagina", "page": 2}).content.decode()
+
+    assert "Page 1 of 2 · 55 people" in first
+    assert 'href="?q=Pagina&amp;page=2">Next ›</a>' in first
+    assert "‹ Previous" not in first
+    assert 'href="?q=Pagina&amp;page=1">‹ Previous</a>' in second
+    assert "Next ›" not in second
+    assert second.count('<td><a href="/people/') == 5
