@@ -18,9 +18,12 @@ class AutomationsConfig(AppConfig):
             (core.PERSON_STATUS_CHANGED_HANDLERS, services.on_person_status_changed),
             (core.PERSON_UPDATED_HANDLERS, services.on_person_updated),
             (core.APPOINTMENT_BOOKED_HANDLERS, services.on_appointment_booked),
+            # Campaigns count an opt-out by staff or the people API after they reached someone.
+            (core.PERSON_OPT_OUT_CHANGED_HANDLERS, campaigns.recipients_follow_opt_out),
             # Campaign recipients follow their messages' callbacks, replies and STOPs.
             (whatsapp.MESSAGE_STATUS_HANDLERS, campaigns.recipients_follow_status),
             (whatsapp.INBOUND_HANDLERS, campaigns.recipients_follow_inbound),
+            (whatsapp.MESSAGE_RETRY_HANDLERS, campaigns.recipients_follow_retry),
         ]
         for handlers, handler in hooks:
             if handler not in handlers:

@@ -161,6 +161,8 @@ def person_set_opt_out(
             + (f" Consent proof: {proof}" if proof and not opted_out else ""),
             user=user,
         )
+        for handler in PERSON_OPT_OUT_CHANGED_HANDLERS:
+            handler(person=person, channel=channel, opted_out=opted_out, source=source)
     return True
 
 
@@ -316,5 +318,8 @@ PERSON_CREATED_HANDLERS: list = []
 PERSON_STATUS_CHANGED_HANDLERS: list = []
 # handler(person=, previous_updated_at=): after peopleUpdate (Automated Items' lead_reengaged).
 PERSON_UPDATED_HANDLERS: list = []
+# handler(person=, channel=, opted_out=, source=) once a channel's opt-out flag changed (the consent
+# record path: staff, people API, STOP/START keywords); bulk campaigns count opt-outs after a send.
+PERSON_OPT_OUT_CHANGED_HANDLERS: list = []
 # handler(appointment=...) for each appointment booked (appointment_booked / appointment_upcoming).
 APPOINTMENT_BOOKED_HANDLERS: list = []

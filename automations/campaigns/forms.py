@@ -2,14 +2,35 @@
 
 from __future__ import annotations
 
+from datetime import UTC
+
 from django import forms
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from automations.campaigns.audience import FILTER_KEYS
 from gymsales.models import Club, PersonStatus, SaleTypeKey, User
 from templates_app.rendering import PERSON_FIELDS
 
 MAX_VARIABLES = 10
+
+
+class WallClockDateTimeField(forms.DateTimeField):
+    """A date and time as typed, WITHOUT reading it in the active (company) time zone: the
+    service reads it in the campaign's (the club's) zone, as the API does
+    (services.campaign_wall_clock). A value with its own offset keeps it."""
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            try:
+                parsed = parse_datetime(value.strip())
+            except ValueError:
+                parsed = None
+            if parsed is not None:
+                return parsed
+        with timezone.override(UTC):  # other input formats: parsed naive, kept naive
+            result = super().to_python(value)
+        return None if result is None else timezone.make_naive(result, UTC)
 
 
 class CampaignForm(forms.Form):
@@ -34,7 +55,7 @@ class CampaignForm(forms.Form):
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
     )
-    scheduled_at = forms.DateTimeField(
+    scheduled_at = WallClockDateTimeField(
         label="Start at (club time)",
         required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
@@ -94,8 +115,6 @@ class CampaignForm(forms.Form):
             "variables": self.variables(),
             "audience": self.audience(),
             # The wall-clock time typed: the service reads it in the club's time zone.
-            "scheduled_at": (
-                timezone.make_naive(data["scheduled_at"]) if data.get("scheduled_at") else None
-            ),
+            "scheduled_at": data.get("scheduled_at"),
             "quiet_hours": quiet,
         }

@@ -2,8 +2,8 @@
 recipients. Counts come from ONE grouped query over the campaign's recipients.
 
 Counts are the recipients' current states (they add up to `total`): `queued` waits for its
-first send, `retrying` was re-queued by retry-failed, `sending` is claimed or accepted by Twilio
-and not yet reported sent; `failed` excludes `limited_by_meta` (63049). `replied` and
+first send, `retrying` was re-queued by retry-failed or awaits whatsapp's automatic retry of its
+message (63010), `sending` is claimed or accepted by Twilio and not yet reported sent; `failed` excludes `limited_by_meta` (63049). `replied` and
 `opted_out` count recipients whatever their state.
 """
 
@@ -50,6 +50,8 @@ def campaign_get_for_company(*, company: Company, pk) -> Campaign:
 
 def _aggregates():
     state = lambda s: Q(state=s)  # noqa: E731
+    # whatsapp's automatic retry (63010) of a recipient's message: no claim, not sent yet.
+    auto_retry = state("sending") & Q(lease_until__isnull=True, sent_at__isnull=True)
     return {
         "all": Count("id"),
         "excluded_total": Count("id", filter=state("excluded")),
@@ -58,8 +60,9 @@ def _aggregates():
             for reason in EXCLUSION_REASONS
         },
         "queued": Count("id", filter=state("queued") & Q(retrying=False)),
-        "retrying": Count("id", filter=state("queued") & Q(retrying=True)),
-        "sending": Count("id", filter=state("sending")),
+        # (before "retrying": once that alias exists, Q(retrying=…) would name the aggregate)
+        "sending": Count("id", filter=state("sending") & ~(auto_retry & Q(retrying=True))),
+        "retrying": Count("id", filter=(state("queued") | auto_retry) & Q(retrying=True)),
         "in_flight": Count("id", filter=state("sending") & Q(sent_at__isnull=True)),
         "sent": Count("id", filter=state("sent")),
         "delivered": Count("id", filter=state("delivered")),

@@ -11,17 +11,22 @@ from datetime import datetime, time
 from typing import Any
 
 from django.db import connection, transaction
+from django.db.models import F
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from automations.campaigns import audience as audience_sql
 from automations.campaigns import rules
 from automations.campaigns.models import Campaign, CampaignRecipient, RecipientState
 from gymsales.errors import DomainError, FieldErrors
-from gymsales.models import Club, Company, Person, User
+from gymsales.models import Club, Company, ConsentChannel, ConsentSource, Person, User
 from templates_app.models import MessageTemplate
 from whatsapp import selectors as wa_selectors
 
 logger = logging.getLogger(__name__)
+
+# `reason` of a recipient a stop left unsent (state not_sent).
+STOPPED_REASON = "stopped"
 
 FIELDS = ("name", "template_id", "variables", "audience", "scheduled_at", "quiet_hours")
 
@@ -39,6 +44,15 @@ def campaign_time_zone(*, company: Company, audience: dict | None):
 
             return ZoneInfo(tz_name)
     return company.tzinfo
+
+
+def campaign_wall_clock(*, company: Company, audience: dict | None, value: datetime | None):
+    """A start time typed without an offset (the page's `datetime-local`, the API's naive
+    `scheduled_at`) is a wall-clock time in the campaign's time zone (`campaign_time_zone`);
+    one with an offset is kept. The one rule for the page and the API."""
+    if value is None or timezone.is_aware(value):
+        return value
+    return timezone.make_aware(value, campaign_time_zone(company=company, audience=audience))
 
 
 def _template(company: Company, template_id) -> MessageTemplate:
@@ -95,11 +109,9 @@ def _apply(campaign: Campaign, data: dict[str, Any]) -> None:
     if "audience" in data:
         campaign.audience = _check_audience(company, data["audience"] or {})
     if "scheduled_at" in data:
-        value = data["scheduled_at"]
-        if value is not None and timezone.is_naive(value):
-            tz = campaign_time_zone(company=company, audience=campaign.audience)
-            value = timezone.make_aware(value, tz)
-        campaign.scheduled_at = value
+        campaign.scheduled_at = campaign_wall_clock(
+            company=company, audience=campaign.audience, value=data["scheduled_at"]
+        )
     if "quiet_hours" in data:
         hours = data["quiet_hours"] or {}
         campaign.quiet_hours_start = hours.get("start")
@@ -245,8 +257,11 @@ def campaign_act(*, campaign: Campaign, action: str) -> Campaign:
     now = timezone.now()
     kick = False
     with transaction.atomic():
+        # Only the campaign's row, and FOR NO KEY UPDATE: a dispatch claim's commit checks its
+        # rows' foreign keys (FOR KEY SHARE on the campaign and company); a stronger lock here
+        # would deadlock with it while a stop settles the queued recipients.
         locked = (
-            Campaign.objects.select_for_update()
+            Campaign.objects.select_for_update(of=("self",), no_key=True)
             .select_related("company", "template")
             .get(pk=campaign.pk)
         )
@@ -282,6 +297,8 @@ def campaign_act(*, campaign: Campaign, action: str) -> Campaign:
         if target == rules.STOPPED:
             locked.finished_at = now
         locked.save(update_fields=["status", "started_at", "finished_at", "updated_at"])
+        if target == rules.STOPPED:
+            recipients_settle_stopped(campaign_id=locked.pk, now=now)
     if kick:
         from automations.campaigns.tasks import campaign_dispatch_kick
 
@@ -307,6 +324,48 @@ def _requeue_failed(campaign: Campaign, now: datetime) -> int:
             updated_at=now,
         )
     )
+
+
+def recipients_settle_stopped(*, campaign_id: int, now: datetime | None = None) -> int:
+    """A stopped campaign sends nobody else: recipients still queued (or re-queued by retry-failed)
+    end `not_sent` with the reason `stopped`. Claims a worker holds are settled by that worker
+    (it finishes its requests in flight within the 2 s of a stop); claims whose worker died are
+    reconciled once their lease ran out (`campaigns_settle_stopped`)."""
+    return CampaignRecipient.objects.filter(
+        campaign_id=campaign_id, state=RecipientState.QUEUED
+    ).update(
+        state=RecipientState.NOT_SENT,
+        reason=STOPPED_REASON,
+        retrying=False,
+        lease_until=None,
+        updated_at=now or timezone.now(),
+    )
+
+
+def campaigns_settle_stopped(*, now: datetime | None = None) -> int:
+    """Stopped campaigns with claims left past their lease (their worker died): ask the provider
+    (dispatch.reconcile_expired: the SID is adopted if Twilio has the message), and whoever was
+    not sent ends `not_sent` (stopped) instead of going back to the queue. Returns campaigns."""
+    from automations.campaigns import dispatch
+    from gymsales.tenancy import all_companies, company_scope
+
+    now = now or timezone.now()
+    with all_companies():
+        stale = list(
+            CampaignRecipient.objects.filter(
+                state=RecipientState.SENDING,
+                sent_at__isnull=True,
+                lease_until__lt=now,
+                campaign__status=rules.STOPPED,
+            )
+            .values_list("campaign_id", "company_id")
+            .distinct()
+        )
+    for campaign_id, company_id in stale:
+        with company_scope(company_id):
+            dispatch.reconcile_expired(campaign_id=campaign_id, now=now)
+            recipients_settle_stopped(campaign_id=campaign_id, now=now)
+    return len(stale)
 
 
 def campaigns_start_due(*, now: datetime | None = None) -> list[int]:
@@ -335,7 +394,8 @@ def campaigns_start_due(*, now: datetime | None = None) -> list[int]:
 
 
 def recipients_follow_status(*, message_ids: list[int], status: str, error_code: str = "") -> int:
-    """A batch of messages moved to `status`: their campaign recipients move forward too."""
+    """A batch of messages moved to `status`: their campaign recipients move forward too.
+    `not_sent` (a 63010 retry refused at send time) keeps the refusal's code as the reason."""
     if not message_ids:
         return 0
     now = timezone.now()
@@ -348,14 +408,56 @@ def recipients_follow_status(*, message_ids: list[int], status: str, error_code:
     changes: dict[str, Any] = {"state": state, "updated_at": now}
     if state == RecipientState.FAILED:
         changes.update(error_code=error_code or "", failed_at=now, lease_until=None)
+    elif state == RecipientState.NOT_SENT:
+        changes.update(reason=(error_code or "")[:32], lease_until=None, retrying=False)
+    elif rules.RECIPIENT_RANK[state] >= rules.RECIPIENT_RANK[RecipientState.SENT]:
+        # Reached them (an automatic retry's recipient gets its time here).
+        changes.update(sent_at=Coalesce(F("sent_at"), now), retrying=False, error_code="")
     return CampaignRecipient.objects.filter(
         message_id__in=message_ids, state__in=rules.states_before(state)
     ).update(**changes)
 
 
+def recipients_follow_retry(*, message_id: int, retry_id: int, error_code: str) -> int:
+    """whatsapp queued a failed campaign message again by itself (63010, once, a minute later):
+    its recipient follows the retry. It counts as `retrying` until Twilio reports the retry sent,
+    then moves on with it (or fails / is not sent with it). A new attempt, like retry-failed."""
+    return (
+        CampaignRecipient.objects.filter(message_id=message_id)
+        .exclude(state__in=[RecipientState.EXCLUDED, RecipientState.NOT_SENT])
+        .update(
+            message_id=retry_id,
+            state=RecipientState.SENDING,
+            retrying=True,
+            sent_at=None,
+            lease_until=None,
+            failed_at=None,
+            error_code=(error_code or "")[:16],
+            attempts=F("attempts") + 1,
+            updated_at=timezone.now(),
+        )
+    )
+
+
+def _opted_out_after_reached(*, person_id: int, at: datetime) -> None:
+    """The latest campaign that reached the person before `at` counts them as opted out, once:
+    a second opt-out (a repeated STOP, staff after a STOP) adds nothing."""
+    latest = (
+        CampaignRecipient.objects.filter(person_id=person_id, sent_at__lte=at)
+        .order_by("-sent_at", "-id")
+        .values_list("pk", "opted_out_at")
+        .first()
+    )
+    if latest is not None and latest[1] is None:
+        CampaignRecipient.objects.filter(pk=latest[0], opted_out_at__isnull=True).update(
+            opted_out_at=at
+        )
+
+
 def recipients_follow_inbound(*, message, stop: bool) -> None:
     """A reply within 72 h of a campaign message counts as replied; a STOP after a campaign
-    reached someone counts as opted out (for the latest campaign that reached them)."""
+    reached someone counts as opted out (for the latest campaign that reached them), at the time
+    the STOP was received."""
     person_id, received_at = message.person_id, message.created_at
     CampaignRecipient.objects.filter(
         person_id=person_id,
@@ -364,16 +466,16 @@ def recipients_follow_inbound(*, message, stop: bool) -> None:
         replied_at__isnull=True,
     ).update(replied_at=received_at)
     if stop:
-        latest = (
-            CampaignRecipient.objects.filter(
-                person_id=person_id, sent_at__lte=received_at, opted_out_at__isnull=True
-            )
-            .order_by("-sent_at")
-            .values_list("pk", flat=True)
-            .first()
-        )
-        if latest is not None:
-            CampaignRecipient.objects.filter(pk=latest).update(opted_out_at=received_at)
+        _opted_out_after_reached(person_id=person_id, at=received_at)
+
+
+def recipients_follow_opt_out(*, person, channel: str, opted_out: bool, source: str) -> None:
+    """An opt-out by staff (Client Profile) or through the people API after a campaign reached the
+    person counts as opted out on that campaign, as a STOP reply does (the core's consent path).
+    A STOP is counted by `recipients_follow_inbound`, at the time it was received."""
+    if channel != ConsentChannel.WHATSAPP or not opted_out or source == ConsentSource.KEYWORD:
+        return
+    _opted_out_after_reached(person_id=person.pk, at=timezone.now())
 
 
 def parse_quiet_hours(value: dict | None) -> tuple[time | None, time | None]:

@@ -34,11 +34,13 @@ def campaigns_tick_task() -> int:
 
 
 def campaigns_tick() -> int:
-    """Start due scheduled campaigns; reconcile expired claims; wake running campaigns that no
-    dispatcher is working on (and finish those with nothing left). Returns campaigns kicked."""
+    """Start due scheduled campaigns; reconcile expired claims (a stopped campaign's too: whoever
+    was not sent ends not_sent); wake running campaigns that no dispatcher is working on (and
+    finish those with nothing left). Returns campaigns kicked."""
     from automations.campaigns.models import Campaign
 
     services.campaigns_start_due()
+    services.campaigns_settle_stopped()
     kicked = 0
     with all_companies():
         running = list(Campaign.objects.filter(status="running").values_list("pk", "company_id"))

@@ -233,6 +233,7 @@ def message_not_sent_record(*, message_id: int, refusal: rules.Refusal, now: dat
             text=f"WhatsApp message to {person.full_name} was not sent: {refusal.message}",
             message=message,
         )
+        hooks.status_moved([message_id], MessageStatus.NOT_SENT, refusal.code)
     return True
 
 
@@ -293,7 +294,7 @@ def message_failure_record(
 
 def _apply_error_effects(*, message: Message, code: str, now: datetime) -> None:
     if code in wa_errors.RETRY_ONCE_AFTER_SECONDS and message.retry_of_id is None:
-        Message.objects.create(
+        retry = Message.objects.create(
             company_id=message.company_id,
             person_id=message.person_id,
             direction=Direction.OUTBOUND,
@@ -312,6 +313,7 @@ def _apply_error_effects(*, message: Message, code: str, now: datetime) -> None:
             # Due later: the beat sweep hands it to a worker then (no countdown in the broker).
             send_after=now + timedelta(seconds=wa_errors.RETRY_ONCE_AFTER_SECONDS[code]),
         )
+        hooks.retry_queued(message.pk, retry.pk, code)
     elif code == wa_errors.HOLD_COMPANY_SENDS:
         _settings_changed_by_error(
             message=message,
