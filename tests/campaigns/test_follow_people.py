@@ -160,9 +160,9 @@ def test_a_stopped_campaigns_claim_of_a_dead_worker_ends_not_sent_or_sent(
 ):
     """A worker died between its claim and Twilio: past the lease the tick asks Twilio; who was
     not sent ends not_sent (stopped), never back in the queue of a stopped campaign."""
-    from whatsapp.providers import twilio as twilio_backend
+    from whatsapp.providers.twilio.backend import clients_reset
 
-    twilio_backend._clients.__dict__.clear()  # clients made for an earlier test's stand-in
+    clients_reset()  # clients made for an earlier test's stand-in
     make_people(company, club, 3)
     campaign = make_campaign(company, template, admin_user, status="running")
     services.campaign_fan_out(campaign_id=campaign.pk)
