@@ -6,9 +6,11 @@ class AutomationsConfig(AppConfig):
     verbose_name = "Automated Items and campaigns"
 
     def ready(self):
-        from automations import services
+        from automations import demo, services
+        from automations.campaigns import demo as campaigns_demo
         from automations.campaigns import services as campaigns
         from gymsales import services as core
+        from gymsales.demo import demo_seeder_register
         from whatsapp.services import hooks as whatsapp
 
         # Handlers run inside the transaction of the change, so a run is recorded exactly when
@@ -28,3 +30,5 @@ class AutomationsConfig(AppConfig):
         for handlers, handler in hooks:
             if handler not in handlers:
                 handlers.append(handler)
+        demo_seeder_register(demo.seed)
+        demo_seeder_register(campaigns_demo.seed)

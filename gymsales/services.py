@@ -48,13 +48,12 @@ SOURCE_LABELS = {
 
 
 def company_create(*, name: str, time_zone: str = "UTC", default_country: str = "US") -> Company:
-    from whatsapp.models import WhatsAppSettings
-
     with transaction.atomic():
         company = Company.objects.create(
             name=name, time_zone=time_zone, default_country=default_country.upper()
         )
-        WhatsAppSettings.objects.create(company=company)
+        for handler in COMPANY_CREATED_HANDLERS:
+            handler(company=company)
     return company
 
 
@@ -314,6 +313,8 @@ def _after_person_status_changed(*, person: Person, old_status: str) -> None:
 
 # Event handlers other apps register at start-up (in their AppConfig.ready), called inside the
 # transaction that made the change, so what they record commits or rolls back with it.
+# handler(company=...): each app creates the rows every company has (WhatsApp's settings).
+COMPANY_CREATED_HANDLERS: list = []
 PERSON_CREATED_HANDLERS: list = []
 PERSON_STATUS_CHANGED_HANDLERS: list = []
 # handler(person=, previous_updated_at=): after peopleUpdate (Automated Items' lead_reengaged).

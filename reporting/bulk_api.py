@@ -6,12 +6,11 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 
-from gymsales.api.people import PersonOutputSerializer
+from gymsales.api.people import PersonOutputSerializer, people_data
 from gymsales.errors import FieldErrors
 from reporting import bulk, csv_export
 from reporting.api import FILTER_PARAMETERS, PAGE_PARAMETERS, ReportAPIView, csv_or
 from reporting.counters import without_jit
-from whatsapp.selectors import whatsapp_summaries
 
 
 class BulkWhatsAppRowSerializer(serializers.Serializer):
@@ -93,10 +92,4 @@ class BulkWhatsAppPeopleView(ReportAPIView):
             )
         with without_jit():  # the bucket's EXISTS probes, as for the counts
             page = self.paginate_queryset(people)
-        context = {
-            "company": self.company,
-            "whatsapp_summaries": whatsapp_summaries(company=self.company, people=page),
-        }
-        return self.get_paginated_response(
-            PersonOutputSerializer(page, many=True, context=context).data
-        )
+        return self.get_paginated_response(people_data(page, {"company": self.company}))

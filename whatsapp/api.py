@@ -1,4 +1,7 @@
-"""WhatsApp API (API.md "WhatsApp"): a person's messages, sending, notes, opt-out, newsfeed."""
+"""WhatsApp API (API.md "WhatsApp"): a person's messages, sending, notes, opt-out, newsfeed; the
+platform admins' WhatsApp settings and audit trail of a company; the `whatsapp` block of a Person
+and the `whatsapp_enabled` of a Company (registered with the core's API in WhatsappConfig.ready()).
+"""
 
 from __future__ import annotations
 
@@ -9,13 +12,13 @@ from rest_framework.response import Response
 
 from gymsales import selectors as crm_selectors
 from gymsales.api.base import CompanyAPIView, PlatformAPIView
-from gymsales.api.fields import DateTimeField, ModelSerializer
+from gymsales.api.fields import DateTimeField, ExtraField, ModelSerializer
 from gymsales.api.schema import error_response
 from gymsales.errors import DomainError
 from gymsales.models import Note, NoteKind, SaleTypeKey
 from templates_app.selectors import template_get_for_company
 from whatsapp import selectors, services
-from whatsapp.models import Message, WhatsAppAuditEntry
+from whatsapp.models import Message, MessagingLimit, WhatsAppAuditEntry, WhatsAppSettings
 
 
 class MessageSerializer(ModelSerializer):
@@ -258,3 +261,147 @@ class CompanyWhatsAppAuditView(PlatformAPIView):
         company = crm_selectors.company_get(pk=company_id)
         page = self.paginate_queryset(selectors.whatsapp_audit_list(company=company))
         return self.get_paginated_response(AuditEntrySerializer(page, many=True).data)
+
+
+# --- Platform: a company's WhatsApp settings ---------------------------------------------------
+
+
+class WhatsAppSettingsSerializer(ModelSerializer):
+    twilio_auth_token_set = serializers.SerializerMethodField()
+
+    class Meta:
+        model = WhatsAppSettings
+        fields = [
+            "enabled",
+            "sender_number",
+            "twilio_account_sid",
+            "twilio_auth_token_set",
+            "messaging_service_sid",
+            "messaging_limit",
+            "max_messages_per_second",
+            "suspended_reason",
+        ]
+        blank_as_null = [
+            "sender_number",
+            "twilio_account_sid",
+            "messaging_service_sid",
+            "suspended_reason",
+        ]
+
+    def get_twilio_auth_token_set(self, settings) -> bool:
+        return bool(settings.twilio_auth_token)
+
+
+class WhatsAppSettingsInputSerializer(serializers.Serializer):
+    enabled = serializers.BooleanField(required=False)
+    sender_number = serializers.RegexField(
+        r"^\+[1-9]\d{6,14}$",
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        error_messages={"invalid": "Must be an E.164 number such as +14155550100."},
+    )
+    twilio_account_sid = serializers.RegexField(
+        r"^AC[0-9a-fA-F]{32}$",
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        error_messages={"invalid": "Must be a Twilio Account SID (AC followed by 32 hex digits)."},
+    )
+    twilio_auth_token = serializers.CharField(
+        max_length=128, required=False, allow_blank=True, allow_null=True, write_only=True
+    )
+    messaging_service_sid = serializers.RegexField(
+        r"^MG[0-9a-fA-F]{32}$",
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        error_messages={
+            "invalid": "Must be a Messaging Service SID (MG followed by 32 hex digits)."
+        },
+    )
+    messaging_limit = serializers.ChoiceField(
+        choices=MessagingLimit.values,
+        required=False,
+        allow_null=True,
+        error_messages={"invalid_choice": "Must be 250, 2000, 10000, 100000 or null (unlimited)."},
+    )
+    max_messages_per_second = serializers.IntegerField(min_value=1, max_value=1000, required=False)
+
+    def validate(self, attrs):
+        text_fields = (
+            "sender_number",
+            "twilio_account_sid",
+            "twilio_auth_token",
+            "messaging_service_sid",
+        )
+        return {
+            key: ("" if value is None and key in text_fields else value)
+            for key, value in attrs.items()
+        }
+
+
+class CompanyWhatsAppView(PlatformAPIView):
+    serializer_class = WhatsAppSettingsSerializer
+
+    @extend_schema(operation_id="whatsappSettingsGet")
+    def get(self, request, company_id: int):
+        company = crm_selectors.company_get(pk=company_id)
+        return Response(
+            WhatsAppSettingsSerializer(selectors.whatsapp_settings_for(company=company)).data
+        )
+
+    @extend_schema(
+        request=WhatsAppSettingsInputSerializer,
+        responses={200: WhatsAppSettingsSerializer},
+        operation_id="whatsappSettingsUpdate",
+    )
+    def put(self, request, company_id: int):
+        company = crm_selectors.company_get(pk=company_id)
+        serializer = WhatsAppSettingsInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        settings = services.whatsapp_settings_update(
+            company=company, data=serializer.validated_data, actor=request.user
+        )
+        return Response(WhatsAppSettingsSerializer(settings).data)
+
+    @extend_schema(
+        request=WhatsAppSettingsInputSerializer,
+        responses={200: WhatsAppSettingsSerializer},
+        operation_id="whatsappSettingsPatch",
+    )
+    def patch(self, request, company_id: int):
+        return self.put(request, company_id)
+
+
+# --- Fields of the core's resources -----------------------------------------------------------
+
+
+class PersonWhatsAppSerializer(serializers.Serializer):
+    available = serializers.BooleanField()
+    session_active = serializers.BooleanField()
+    session_expires_at = DateTimeField(allow_null=True)
+    sent_count = serializers.IntegerField()
+    received_count = serializers.IntegerField()
+
+
+def _person_summaries(people, context) -> dict:
+    company = context.get("company") or people[0].company
+    return selectors.whatsapp_summaries(company=company, people=people)
+
+
+PERSON_FIELD = ExtraField(
+    name="whatsapp", schema=PersonWhatsAppSerializer, values=_person_summaries
+)
+PERSON_EXAMPLE = {
+    "available": True,
+    "session_active": False,
+    "session_expires_at": None,
+    "sent_count": 0,
+    "received_count": 0,
+}
+COMPANY_FIELD = ExtraField(
+    name="whatsapp_enabled",
+    schema=serializers.BooleanField(),
+    values=lambda companies, context: selectors.whatsapp_enabled_by_company(companies=companies),
+)

@@ -9,5 +9,6 @@ urlpatterns = [
     path("people/<int:person_id>/whatsapp/opt-out", api.PersonOptOutView.as_view()),
     path("people/<int:person_id>/notes", api.PersonNotesView.as_view()),
     path("newsfeed", api.NewsfeedView.as_view()),
+    path("companies/<int:company_id>/whatsapp", api.CompanyWhatsAppView.as_view()),
     path("companies/<int:company_id>/whatsapp/audit", api.CompanyWhatsAppAuditView.as_view()),
 ]

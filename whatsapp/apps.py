@@ -11,6 +11,8 @@ class WhatsappConfig(AppConfig):
         import whatsapp.tasks  # noqa: F401 (registers the tasks that services enqueue by name)
         from whatsapp.models import WhatsAppSettings
 
+        _plug_into_the_core()
+
         post_save.connect(
             _settings_changed,
             sender=WhatsAppSettings,
@@ -33,3 +35,22 @@ def _settings_changed(sender, **kwargs):
 
     accounts_changed()
     transaction.on_commit(accounts_changed)
+
+
+def _plug_into_the_core():
+    """The core's hooks: a new company's settings, the Client Profile's panel, the fields of a
+    Person and a Company in the API, and the demo data."""
+    from gymsales import services
+    from gymsales.api.people import person_field_register
+    from gymsales.api.platform import company_field_register
+    from gymsales.demo import demo_seeder_register
+    from gymsales.profile import profile_panel_register
+    from whatsapp import api, demo, profile
+    from whatsapp.services.settings import whatsapp_settings_create
+
+    if whatsapp_settings_create not in services.COMPANY_CREATED_HANDLERS:
+        services.COMPANY_CREATED_HANDLERS.append(whatsapp_settings_create)
+    profile_panel_register(profile.PANEL)
+    person_field_register(api.PERSON_FIELD, example=api.PERSON_EXAMPLE)
+    company_field_register(api.COMPANY_FIELD)
+    demo_seeder_register(demo.seed)

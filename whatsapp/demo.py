@@ -8,12 +8,27 @@ from django.utils import timezone
 
 from gymsales.models import NoteKind, Person, SaleType
 from gymsales.services import note_create
-from whatsapp.models import Conversation, Direction, Message, MessageStatus
+from whatsapp.models import Conversation, Direction, Message, MessageStatus, WhatsAppSettings
 from whatsapp.providers import new_message_sid
+
+# The demo's Twilio identity: fake, used only to sign the console backend's own callbacks.
+DEMO_ACCOUNT_SID = "AC" + "d" * 32
+DEMO_AUTH_TOKEN = "demo-auth-token-not-a-secret"
+DEMO_SENDER = "+14155238886"
 
 
 def seed(*, company, users: dict) -> list[str]:
     """Create this app's demo rows for `company`; return lines to print."""
+    WhatsAppSettings.objects.update_or_create(
+        company=company,
+        defaults={
+            "enabled": True,
+            "sender_number": DEMO_SENDER,
+            "twilio_account_sid": DEMO_ACCOUNT_SID,
+            "twilio_auth_token": DEMO_AUTH_TOKEN,
+            "messaging_limit": 2000,
+        },
+    )
     person = Person.objects.filter(company=company).exclude(phone_mobile="").order_by("id").first()
     if person is None:
         return []

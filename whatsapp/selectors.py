@@ -28,6 +28,17 @@ def whatsapp_settings_for(*, company: Company) -> WhatsAppSettings:
     return settings
 
 
+def whatsapp_enabled_by_company(*, companies: Iterable[Company]) -> dict[int, bool]:
+    """Whether WhatsApp is enabled, per company, in one query (no settings yet: not enabled)."""
+    ids = [company.pk for company in companies]
+    enabled = set(
+        WhatsAppSettings.objects.filter(company_id__in=ids, enabled=True).values_list(
+            "company_id", flat=True
+        )
+    )
+    return {pk: pk in enabled for pk in ids}
+
+
 def session_expires_at(*, person: Person) -> datetime | None:
     """When the person's session ends (None: never opened). Active while in the future."""
     return (

@@ -17,9 +17,10 @@ from gymsales.errors import DomainError
 from gymsales.models import Club, NoteKind
 from gymsales.pages import company_staff_required
 from gymsales.parsing import parse_date, parse_id
-from gymsales.profile import dialog_context, history_context, whatsapp_state
+from gymsales.profile import panel_templates
 from whatsapp import page_data, services
 from whatsapp import selectors as wa_selectors
+from whatsapp.profile import dialog_context, history_context, whatsapp_state
 from whatsapp.providers import ProviderError
 from whatsapp.providers.media import INLINE_IMAGE_TYPES
 from whatsapp.selectors import whatsapp_counts_by_sale_type
@@ -50,6 +51,7 @@ def person_history(request, person_id: int):
             "history": recent,
             "history_filter": filter,
             "tracker": whatsapp_counts_by_sale_type(company=company, person=person),
+            "profile_panels": panel_templates(),  # the mobile line is the core's, with panels
         }
         template = "whatsapp/_history_poll.html"
     else:

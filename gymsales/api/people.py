@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import (
-    OpenApiExample,
-    extend_schema,
-    extend_schema_field,
-    extend_schema_serializer,
-)
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from gymsales import selectors, services
 from gymsales.api.base import CompanyAPIView
-from gymsales.api.fields import DateTimeField, ModelSerializer
+from gymsales.api.fields import (
+    DateTimeField,
+    ExtraField,
+    ModelSerializer,
+    extra_fields_add,
+    extra_values,
+)
 from gymsales.models import Person, PersonStatus
 from gymsales.phones import InvalidPhoneNumber, to_e164
-from whatsapp.selectors import whatsapp_summaries
 
 PHONE_FIELDS = ("phone_mobile", "phone_home", "phone_work")
 TEXT_FIELDS = ("last_name", "email", "source_name", "whatsapp_consent_proof", *PHONE_FIELDS)
@@ -68,14 +68,6 @@ class PersonInputSerializer(serializers.Serializer):
         }
 
 
-class PersonWhatsAppSerializer(serializers.Serializer):
-    available = serializers.BooleanField()
-    session_active = serializers.BooleanField()
-    session_expires_at = DateTimeField(allow_null=True)
-    sent_count = serializers.IntegerField()
-    received_count = serializers.IntegerField()
-
-
 PERSON_EXAMPLE = {
     "id": 42,
     "first_name": "Eve",
@@ -93,13 +85,7 @@ PERSON_EXAMPLE = {
     "whatsapp_opted_out": False,
     "created_at": "2026-03-01T10:00:00-05:00",
     "updated_at": "2026-03-01T10:00:00-05:00",
-    "whatsapp": {
-        "available": True,
-        "session_active": False,
-        "session_expires_at": None,
-        "sent_count": 0,
-        "received_count": 0,
-    },
+    # ...and each registered field's example (person_field_register).
 }
 CREATE_EXAMPLES = [
     OpenApiExample(
@@ -135,11 +121,22 @@ UPDATE_EXAMPLES = [
 ]
 
 
+# Fields other apps add to a Person (WhatsApp's `whatsapp` block), after the core's own.
+PERSON_FIELDS: list[ExtraField] = []
+
+
+def person_field_register(field: ExtraField, *, example=None) -> None:
+    """Add `field` to every Person the API answers (in the app's AppConfig.ready()); `values`
+    gets (people, serializer context), whose `company` is the people's company."""
+    if all(known.name != field.name for known in PERSON_FIELDS):
+        PERSON_FIELDS.append(field)
+    PERSON_EXAMPLE[field.name] = example
+
+
 @extend_schema_serializer(component_name="Person")
 class PersonOutputSerializer(ModelSerializer):
     club_id = serializers.IntegerField()
     owner_id = serializers.IntegerField(allow_null=True)
-    whatsapp = serializers.SerializerMethodField()
 
     class Meta:
         model = Person
@@ -160,16 +157,18 @@ class PersonOutputSerializer(ModelSerializer):
             "whatsapp_opted_out",
             "created_at",
             "updated_at",
-            "whatsapp",
         ]
         blank_as_null = ["last_name", "email", "source_name", *PHONE_FIELDS]
 
-    @extend_schema_field(PersonWhatsAppSerializer)
-    def get_whatsapp(self, person) -> dict:
-        summaries = self.context.get("whatsapp_summaries")
-        if summaries is None or person.pk not in summaries:
-            summaries = whatsapp_summaries(company=person.company, people=[person])
-        return PersonWhatsAppSerializer(summaries[person.pk]).data
+    def get_fields(self):
+        return extra_fields_add(super().get_fields(), PERSON_FIELDS)
+
+
+def people_data(page, context: dict) -> list:
+    """A page of people as the API writes them, every registered field's values read at once;
+    `context` has the `company`."""
+    context = {**context, **extra_values(PERSON_FIELDS, page, context)}
+    return PersonOutputSerializer(page, many=True, context=context).data
 
 
 def _person_response(view, person, *, code=status.HTTP_200_OK, headers=None):
@@ -200,12 +199,7 @@ class _PeopleAPIView(CompanyAPIView):
 
     def _paginated_people(self, people):
         page = self.paginate_queryset(people)
-        context = {
-            **self.get_serializer_context(),
-            "whatsapp_summaries": whatsapp_summaries(company=self.company, people=page),
-        }
-        data = PersonOutputSerializer(page, many=True, context=context).data
-        return self.get_paginated_response(data)
+        return self.get_paginated_response(people_data(page, self.get_serializer_context()))
 
 
 class PeopleView(_PeopleAPIView):

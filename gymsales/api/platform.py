@@ -1,4 +1,8 @@
-"""Platform administration (Django superusers): companies, clubs, users, WhatsApp settings."""
+"""Platform administration (Django superusers): companies, clubs, users.
+
+Apps add fields to a Company (`company_field_register`) and their own endpoints under
+/api/v1/companies/<id>/ (WhatsApp's settings: whatsapp/api.py).
+"""
 
 from __future__ import annotations
 
@@ -12,25 +16,30 @@ from rest_framework.response import Response
 
 from gymsales import selectors, services
 from gymsales.api.base import PlatformAPIView, created
-from gymsales.api.fields import ModelSerializer
+from gymsales.api.fields import ExtraField, ModelSerializer, extra_fields_add, extra_values
 from gymsales.models import Club, Company, Role, User
 from gymsales.phones import is_valid_country
-from whatsapp import services as whatsapp_services
-from whatsapp.models import MessagingLimit, WhatsAppSettings
-from whatsapp.selectors import whatsapp_settings_for
+
+# Fields other apps add to a Company (WhatsApp's `whatsapp_enabled`), after the core's own.
+COMPANY_FIELDS: list[ExtraField] = []
+
+
+def company_field_register(field: ExtraField) -> None:
+    """Add `field` to every Company the API answers (in the app's AppConfig.ready())."""
+    if all(known.name != field.name for known in COMPANY_FIELDS):
+        COMPANY_FIELDS.append(field)
 
 
 class CompanySerializer(ModelSerializer):
     # An IANA time zone name (e.g. Europe/London): a string, not an enum of 600 zones.
     time_zone = serializers.CharField()
-    whatsapp_enabled = serializers.SerializerMethodField()
 
     class Meta:
         model = Company
-        fields = ["id", "name", "time_zone", "default_country", "whatsapp_enabled"]
+        fields = ["id", "name", "time_zone", "default_country"]
 
-    def get_whatsapp_enabled(self, company) -> bool:
-        return whatsapp_settings_for(company=company).enabled
+    def get_fields(self):
+        return extra_fields_add(super().get_fields(), COMPANY_FIELDS)
 
 
 class CompanyInputSerializer(serializers.Serializer):
@@ -87,88 +96,14 @@ class UserInputSerializer(serializers.Serializer):
         return value
 
 
-class WhatsAppSettingsSerializer(ModelSerializer):
-    twilio_auth_token_set = serializers.SerializerMethodField()
-
-    class Meta:
-        model = WhatsAppSettings
-        fields = [
-            "enabled",
-            "sender_number",
-            "twilio_account_sid",
-            "twilio_auth_token_set",
-            "messaging_service_sid",
-            "messaging_limit",
-            "max_messages_per_second",
-            "suspended_reason",
-        ]
-        blank_as_null = [
-            "sender_number",
-            "twilio_account_sid",
-            "messaging_service_sid",
-            "suspended_reason",
-        ]
-
-    def get_twilio_auth_token_set(self, settings) -> bool:
-        return bool(settings.twilio_auth_token)
-
-
-class WhatsAppSettingsInputSerializer(serializers.Serializer):
-    enabled = serializers.BooleanField(required=False)
-    sender_number = serializers.RegexField(
-        r"^\+[1-9]\d{6,14}$",
-        required=False,
-        allow_blank=True,
-        allow_null=True,
-        error_messages={"invalid": "Must be an E.164 number such as +14155550100."},
-    )
-    twilio_account_sid = serializers.RegexField(
-        r"^AC[0-9a-fA-F]{32}$",
-        required=False,
-        allow_blank=True,
-        allow_null=True,
-        error_messages={"invalid": "Must be a Twilio Account SID (AC followed by 32 hex digits)."},
-    )
-    twilio_auth_token = serializers.CharField(
-        max_length=128, required=False, allow_blank=True, allow_null=True, write_only=True
-    )
-    messaging_service_sid = serializers.RegexField(
-        r"^MG[0-9a-fA-F]{32}$",
-        required=False,
-        allow_blank=True,
-        allow_null=True,
-        error_messages={
-            "invalid": "Must be a Messaging Service SID (MG followed by 32 hex digits)."
-        },
-    )
-    messaging_limit = serializers.ChoiceField(
-        choices=MessagingLimit.values,
-        required=False,
-        allow_null=True,
-        error_messages={"invalid_choice": "Must be 250, 2000, 10000, 100000 or null (unlimited)."},
-    )
-    max_messages_per_second = serializers.IntegerField(min_value=1, max_value=1000, required=False)
-
-    def validate(self, attrs):
-        text_fields = (
-            "sender_number",
-            "twilio_account_sid",
-            "twilio_auth_token",
-            "messaging_service_sid",
-        )
-        return {
-            key: ("" if value is None and key in text_fields else value)
-            for key, value in attrs.items()
-        }
-
-
 class CompaniesView(PlatformAPIView):
     serializer_class = CompanySerializer
 
     @extend_schema(responses=CompanySerializer(many=True), operation_id="companiesList")
     def get(self, request):
         page = self.paginate_queryset(Company.objects.order_by("id"))
-        return self.get_paginated_response(CompanySerializer(page, many=True).data)
+        context = extra_values(COMPANY_FIELDS, page, {})
+        return self.get_paginated_response(CompanySerializer(page, many=True, context=context).data)
 
     @extend_schema(
         request=CompanyInputSerializer,
@@ -235,34 +170,3 @@ class CompanyUsersView(PlatformAPIView):
             UserOutputSerializer(user).data,
             location=f"/api/v1/companies/{company.pk}/users/{user.pk}",
         )
-
-
-class CompanyWhatsAppView(PlatformAPIView):
-    serializer_class = WhatsAppSettingsSerializer
-
-    @extend_schema(operation_id="whatsappSettingsGet")
-    def get(self, request, company_id: int):
-        company = selectors.company_get(pk=company_id)
-        return Response(WhatsAppSettingsSerializer(whatsapp_settings_for(company=company)).data)
-
-    @extend_schema(
-        request=WhatsAppSettingsInputSerializer,
-        responses={200: WhatsAppSettingsSerializer},
-        operation_id="whatsappSettingsUpdate",
-    )
-    def put(self, request, company_id: int):
-        company = selectors.company_get(pk=company_id)
-        serializer = WhatsAppSettingsInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        settings = whatsapp_services.whatsapp_settings_update(
-            company=company, data=serializer.validated_data, actor=request.user
-        )
-        return Response(WhatsAppSettingsSerializer(settings).data)
-
-    @extend_schema(
-        request=WhatsAppSettingsInputSerializer,
-        responses={200: WhatsAppSettingsSerializer},
-        operation_id="whatsappSettingsPatch",
-    )
-    def patch(self, request, company_id: int):
-        return self.put(request, company_id)

@@ -10,7 +10,6 @@ urlpatterns = [
     path("companies/<int:company_id>", platform.CompanyView.as_view()),
     path("companies/<int:company_id>/clubs", platform.CompanyClubsView.as_view()),
     path("companies/<int:company_id>/users", platform.CompanyUsersView.as_view()),
-    path("companies/<int:company_id>/whatsapp", platform.CompanyWhatsAppView.as_view()),
     path("people", people.PeopleView.as_view()),
     path("people/search", people.PeopleSearchView.as_view()),
     path("people/<int:person_id>", people.PersonView.as_view()),

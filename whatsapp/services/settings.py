@@ -21,6 +21,11 @@ from whatsapp.providers import (
 from whatsapp.services.audit import audit_settings_change, settings_snapshot
 
 
+def whatsapp_settings_create(*, company: Company) -> WhatsAppSettings:
+    """Every new company has its settings, WhatsApp off (gymsales COMPANY_CREATED_HANDLERS)."""
+    return WhatsAppSettings.objects.create(company=company)
+
+
 def whatsapp_settings_update(
     *, company: Company, data: dict[str, Any], actor: User | None = None
 ) -> WhatsAppSettings:

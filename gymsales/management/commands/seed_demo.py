@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import importlib
 import random
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from gymsales import services
+from gymsales.demo import DEMO_SEEDERS
 from gymsales.models import Club, Company, Person, PersonStatus, Role, User
 from gymsales.tenancy import company_scope
-from whatsapp.models import WhatsAppSettings
 
 DEMO_COMPANY = "Demo Fitness"
 DEMO_PASSWORD = "demo-pass-2026"
@@ -21,10 +20,6 @@ DEMO_USERS = {
     "sales": ("sales@demo.gymsales.test", "Sam", "Sales", Role.SALES),
 }
 PLATFORM_ADMIN = "platform@demo.gymsales.test"
-# The demo's Twilio identity: fake, used only to sign the console backend's own callbacks.
-DEMO_ACCOUNT_SID = "AC" + "d" * 32
-DEMO_AUTH_TOKEN = "demo-auth-token-not-a-secret"
-DEMO_SENDER = "+14155238886"
 FIRST_NAMES = [
     "Ava",
     "Ben",
@@ -40,12 +35,6 @@ FIRST_NAMES = [
     "Leo",
 ]
 LAST_NAMES = ["Smith", "Jones", "Taylor", "Brown", "Wilson", "Evans", "Walker"]
-APP_DEMOS = [
-    "whatsapp.demo",
-    "templates_app.demo",
-    "automations.demo",
-    "automations.campaigns.demo",
-]
 
 
 class Command(BaseCommand):
@@ -66,24 +55,14 @@ class Command(BaseCommand):
             club = Club.objects.filter(company=company).first() or services.club_create(
                 company=company, name="Downtown"
             )
-            WhatsAppSettings.objects.update_or_create(
-                company=company,
-                defaults={
-                    "enabled": True,
-                    "sender_number": DEMO_SENDER,
-                    "twilio_account_sid": DEMO_ACCOUNT_SID,
-                    "twilio_auth_token": DEMO_AUTH_TOKEN,
-                    "messaging_limit": 2000,
-                },
-            )
             users = {key: self._user(company, club, *spec) for key, spec in DEMO_USERS.items()}
             self._people(company, club, users)
             lines = [
                 f"{role:8} {email} / {DEMO_PASSWORD}"
                 for role, (email, *_rest) in DEMO_USERS.items()
             ]
-            for module in APP_DEMOS:
-                lines += importlib.import_module(module).seed(company=company, users=users)
+            for seed in DEMO_SEEDERS:  # each app's demo rows (gymsales.demo)
+                lines += seed(company=company, users=users)
         if not User.objects.filter(email=PLATFORM_ADMIN).exists():
             User.objects.create_superuser(email=PLATFORM_ADMIN, password=DEMO_PASSWORD)
         lines.append(f"platform {PLATFORM_ADMIN} / {DEMO_PASSWORD} (Django admin at /admin/)")
