@@ -190,6 +190,11 @@ def bench_company(*, name: str, account_sid: str, auth_token: str, sender: str):
             sends_held_until=None,
         )
         with connection.cursor() as cursor:
+            cursor.execute(
+                "DELETE FROM whatsapp_messagenote WHERE note_id IN"
+                " (SELECT id FROM gymsales_note WHERE company_id = %s)",
+                [company.pk],
+            )
             cursor.execute("DELETE FROM gymsales_note WHERE company_id = %s", [company.pk])
             cursor.execute("DELETE FROM whatsapp_message WHERE company_id = %s", [company.pk])
         person = Person.objects.filter(company=company).first() or Person.objects.create(

@@ -86,7 +86,7 @@ class PersonAdmin(admin.ModelAdmin):
 class NoteAdmin(admin.ModelAdmin):
     list_display = ["id", "company", "person", "kind", "created_at"]
     list_filter = ["kind", "company"]
-    raw_id_fields = ["person", "message", "user", "club"]
+    raw_id_fields = ["person", "user", "club"]
 
 
 @admin.register(ConsentRecord)

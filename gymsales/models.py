@@ -286,9 +286,6 @@ class Note(models.Model):
     )
     kind = models.CharField(max_length=32, choices=NoteKind.choices, db_index=True)
     text = models.TextField()
-    message = models.ForeignKey(
-        "whatsapp.Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="notes"
-    )
     user = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

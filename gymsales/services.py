@@ -103,9 +103,10 @@ def note_create(
     kind: str,
     text: str,
     user: User | None = None,
-    message=None,
     created_at=None,
 ) -> Note:
+    """A line of the person's history (and the Newsfeed). An app links its own rows to the note
+    (WhatsApp: whatsapp.MessageNote)."""
     extra = {"created_at": created_at} if created_at is not None else {}
     return Note.objects.create(
         company=company,
@@ -114,7 +115,6 @@ def note_create(
         kind=kind,
         text=text,
         user=user,
-        message=message,
         **extra,
     )
 

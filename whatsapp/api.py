@@ -123,13 +123,18 @@ class OptOutSerializer(serializers.Serializer):
 
 
 class NoteSerializer(ModelSerializer):
-    message_id = serializers.IntegerField(allow_null=True)
+    # WhatsApp's link (MessageNote): read with the note (`_with_message`).
+    message_id = serializers.IntegerField(source="message_link.message_id", allow_null=True)
     person_id = serializers.IntegerField(allow_null=True)
     club_id = serializers.IntegerField(allow_null=True)
 
     class Meta:
         model = Note
         fields = ["id", "kind", "text", "created_at", "message_id", "person_id", "club_id"]
+
+
+def _with_message(notes):
+    return notes.select_related("message_link")
 
 
 class NoteFilters(serializers.Serializer):
@@ -206,7 +211,7 @@ class PersonNotesView(CompanyAPIView):
         notes = crm_selectors.notes_list(
             company=self.company, person=person, **filters.validated_data
         )
-        page = self.paginate_queryset(notes)
+        page = self.paginate_queryset(_with_message(notes))
         return self.get_paginated_response(NoteSerializer(page, many=True).data)
 
 
@@ -235,7 +240,7 @@ class NewsfeedView(CompanyAPIView):
         filters = NoteFilters(data=request.query_params)
         filters.is_valid(raise_exception=True)
         page = self.paginate_queryset(
-            crm_selectors.notes_list(company=self.company, **filters.validated_data)
+            _with_message(crm_selectors.notes_list(company=self.company, **filters.validated_data))
         )
         return self.get_paginated_response(NoteSerializer(page, many=True).data)
 

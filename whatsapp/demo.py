@@ -7,9 +7,9 @@ from datetime import timedelta
 from django.utils import timezone
 
 from gymsales.models import NoteKind, Person, SaleType
-from gymsales.services import note_create
 from whatsapp.models import Conversation, Direction, Message, MessageStatus, WhatsAppSettings
 from whatsapp.providers import new_message_sid
+from whatsapp.services.notes import note_create
 
 # The demo's Twilio identity: fake, used only to sign the console backend's own callbacks.
 DEMO_ACCOUNT_SID = "AC" + "d" * 32

@@ -6,7 +6,7 @@ from django.db import models
 from django.utils import timezone
 
 from gymsales.crypto import EncryptedTextField
-from gymsales.models import Company, Person, SaleType, User
+from gymsales.models import Company, Note, Person, SaleType, User
 from gymsales.tenancy import tenant_manager
 
 
@@ -161,6 +161,20 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"{self.direction} {self.status} to {self.person_id}"
+
+
+class MessageNote(models.Model):
+    """The history note that is about a message (its `whatsapp_sent` or `whatsapp_received` echo,
+    its error): WhatsApp's link, so the core's Note knows nothing of messages. The history shows
+    the message itself instead of its echo (whatsapp.page_data)."""
+
+    note = models.OneToOneField(
+        Note, primary_key=True, on_delete=models.CASCADE, related_name="message_link"
+    )
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="note_links")
+
+    def __str__(self) -> str:
+        return f"note {self.note_id} → message {self.message_id}"
 
 
 class Conversation(models.Model):

@@ -122,16 +122,16 @@ def _sources(*, company: Company, person: Person, filter: str):
     if filter == "sent":
         return (
             messages.filter(direction=Direction.OUTBOUND),
-            notes.filter(kind=NoteKind.WHATSAPP_SENT, message__isnull=True),
+            notes.filter(kind=NoteKind.WHATSAPP_SENT, message_link__isnull=True),
         )
     if filter == "received":
         return (
             messages.filter(direction=Direction.INBOUND),
-            notes.filter(kind=NoteKind.WHATSAPP_RECEIVED, message__isnull=True),
+            notes.filter(kind=NoteKind.WHATSAPP_RECEIVED, message_link__isnull=True),
         )
     if filter == "errors":
         return None, notes.filter(kind=NoteKind.WHATSAPP_ERROR)
-    return messages, notes.exclude(kind__in=MESSAGE_ECHO_KINDS, message__isnull=False)
+    return messages, notes.exclude(kind__in=MESSAGE_ECHO_KINDS, message_link__isnull=False)
 
 
 def _older_than(cursor: Cursor, rank: int) -> Q:

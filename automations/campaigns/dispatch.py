@@ -123,10 +123,15 @@ _RECORD_SQL = """
         FROM v RETURNING id, person_id
     ),
     n AS (
-        INSERT INTO gymsales_note (company_id, club_id, person_id, kind, text, message_id,
-            user_id, created_at)
-        SELECT %s, v.club_id, v.person_id, 'whatsapp_sent', v.note, m.id, %s, %s
+        INSERT INTO gymsales_note (company_id, club_id, person_id, kind, text, user_id,
+            created_at)
+        SELECT %s, v.club_id, v.person_id, 'whatsapp_sent', v.note, %s, %s
         FROM m JOIN v ON v.person_id = m.person_id
+        RETURNING id, person_id
+    ),
+    link AS (
+        INSERT INTO whatsapp_messagenote (note_id, message_id)
+        SELECT n.id, m.id FROM n JOIN m ON m.person_id = n.person_id
     )
     UPDATE automations_campaignrecipient r SET message_id = m.id
     FROM m JOIN v ON v.person_id = m.person_id

@@ -75,7 +75,9 @@ def test_lead_created_sends_template_recorded_on_profile_and_run(
     # The send task ran too (eagerly): Twilio's stand-in got the approved template's Content SID.
     assert [entry["sid"] for entry in locmem.outbox] == [message.sid]
     assert locmem.outbox[0]["message"].content_sid == approved_template.content_sid
-    assert Note.objects.filter(person=lead, kind=NoteKind.WHATSAPP_SENT, message=message).exists()
+    assert Note.objects.filter(
+        person=lead, kind=NoteKind.WHATSAPP_SENT, message_link__message=message
+    ).exists()
 
 
 @pytest.mark.django_db

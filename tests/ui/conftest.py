@@ -12,7 +12,7 @@ from django.utils import timezone
 from gymsales.models import Note, NoteKind, SaleType
 from templates_app.models import MessageTemplate, TemplateCategory, TemplateStatus
 from tests.fixtures import twilio_payload
-from whatsapp.models import Direction, Message, MessageStatus, WhatsAppSettings
+from whatsapp.models import Direction, Message, MessageNote, MessageStatus, WhatsAppSettings
 from whatsapp.providers.twilio import webhooks as twilio
 
 
@@ -87,10 +87,15 @@ def add_messages(person, count: int, *, direction=Direction.OUTBOUND, start=None
     )
 
 
-def add_note(person, kind=NoteKind.WHATSAPP_ERROR, text="WhatsApp message failed", **fields):
-    return Note.objects.create(
+def add_note(
+    person, kind=NoteKind.WHATSAPP_ERROR, text="WhatsApp message failed", message=None, **fields
+):
+    note = Note.objects.create(
         company=person.company, club=person.club, person=person, kind=kind, text=text, **fields
     )
+    if message is not None:
+        MessageNote.objects.create(note=note, message=message)
+    return note
 
 
 def simulate_inbound(person, body="Yes please!", **params):

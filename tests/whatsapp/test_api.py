@@ -55,7 +55,7 @@ def test_template_outside_session_is_queued_then_sent_with_content_sid(
     assert message.sid == sent["sid"]
     assert message.business_initiated is True
     note = Note.objects.get(kind=NoteKind.WHATSAPP_SENT)
-    assert note.message_id == message.pk
+    assert note.message_link.message_id == message.pk
     assert note.text == "WhatsApp sent to Jane Doe: Hi Jane, welcome to the club!"
 
 

@@ -88,7 +88,7 @@ def test_opt_out_wins_over_messages_queued_behind_the_throttle(
     assert {sent["message"].message_id for sent in locmem.outbox} == sent_before
     for message in Message.objects.filter(pk__in=parked):
         assert message.error_message == reason
-        note = Note.objects.get(message=message, kind=NoteKind.WHATSAPP_ERROR)
+        note = Note.objects.get(message_link__message=message, kind=NoteKind.WHATSAPP_ERROR)
         assert note.text == f"WhatsApp message to Jane Doe was not sent: {reason}"
 
 

@@ -69,7 +69,9 @@ def test_backoff_grows_and_gives_up(queued):
     assert delays == [5, 10, 20, 40, None]
     queued.refresh_from_db()
     assert queued.status == MessageStatus.FAILED
-    assert Note.objects.filter(kind=NoteKind.WHATSAPP_ERROR, message=queued).count() == 1
+    assert (
+        Note.objects.filter(kind=NoteKind.WHATSAPP_ERROR, message_link__message=queued).count() == 1
+    )
 
 
 def test_permanent_error_fails_with_a_note_and_no_retry(queued):
@@ -118,7 +120,7 @@ def test_send_time_recheck_of_the_person(queued, person, change, reason):
     queued.refresh_from_db()
     assert (queued.status, queued.error_message) == (MessageStatus.NOT_SENT, reason)
     assert locmem.outbox == []
-    note = Note.objects.get(kind=NoteKind.WHATSAPP_ERROR, message=queued)
+    note = Note.objects.get(kind=NoteKind.WHATSAPP_ERROR, message_link__message=queued)
     assert note.text == f"WhatsApp message to Jane Doe was not sent: {reason}"
 
 

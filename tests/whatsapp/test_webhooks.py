@@ -144,7 +144,7 @@ def test_every_listed_error_code_gets_its_exact_note(post_webhook, sent_message,
     note = Note.objects.get(kind=NoteKind.WHATSAPP_ERROR)
     expected = NOTE_TEXTS[code].format(first_name="Jane", last_name="Doe")
     assert note.text == expected
-    assert note.message_id == sent_message.pk
+    assert note.message_link.message_id == sent_message.pk
     assert note.person_id == sent_message.person_id
     message = Message.objects.get(pk=sent_message.pk)
     assert (message.status, message.error_code) == ("failed", code)
@@ -279,7 +279,7 @@ def test_inbound_from_known_person_opens_a_24h_session(post_webhook, person, wa)
     assert conversation.session_expires_at <= timezone.now() + timedelta(hours=24)
     note = Note.objects.get(kind=NoteKind.WHATSAPP_RECEIVED)
     assert note.text == "WhatsApp received from Jane Doe: Hi there"
-    assert note.message_id == message.pk
+    assert note.message_link.message_id == message.pk
 
 
 def test_inbound_referral_opens_72h(post_webhook, person, wa):

@@ -17,7 +17,6 @@ from gymsales.models import (
     NoteKind,
     Person,
 )
-from gymsales.services import note_create
 from gymsales.tenancy import all_companies, company_scope
 from whatsapp import errors as wa_errors
 from whatsapp import rules
@@ -37,6 +36,7 @@ from whatsapp.providers import (
 )
 from whatsapp.services import hooks
 from whatsapp.services.audit import audit_automatic
+from whatsapp.services.notes import note_create
 
 logger = logging.getLogger(__name__)
 

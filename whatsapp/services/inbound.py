@@ -19,7 +19,7 @@ from gymsales.models import (
     Person,
 )
 from gymsales.phones import InvalidPhoneNumber, to_e164
-from gymsales.services import note_create, person_create, person_set_opt_out
+from gymsales.services import person_create, person_set_opt_out
 from gymsales.tenancy import company_scope
 from whatsapp import rules
 from whatsapp.models import (
@@ -32,6 +32,7 @@ from whatsapp.models import (
 from whatsapp.providers.events import InboundEvent
 from whatsapp.providers.media import media_url_kept
 from whatsapp.services import hooks
+from whatsapp.services.notes import note_create
 
 logger = logging.getLogger(__name__)
 

@@ -19,7 +19,7 @@ from gymsales.models import (
     SaleType,
     User,
 )
-from gymsales.services import note_create, person_set_opt_out
+from gymsales.services import person_set_opt_out
 from whatsapp import rules, selectors
 from whatsapp.models import (
     Direction,
@@ -27,6 +27,7 @@ from whatsapp.models import (
     MessageStatus,
     WhatsAppSettings,
 )
+from whatsapp.services.notes import note_create
 from whatsapp.services.queue import MESSAGE_DELIVER, enqueue
 
 logger = logging.getLogger(__name__)
