@@ -30,6 +30,8 @@ export TEST_ARTIFACTS="${TEST_ARTIFACTS:-$ROOT/test-artifacts}"
 echo "== ruff"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
+echo "== import contracts (layers, no cycles: pyproject.toml [tool.importlinter])"
+.venv/bin/lint-imports --no-cache
 echo "== migrations are committed"
 .venv/bin/python manage.py makemigrations --check --dry-run
 echo "== pytest (screenshots of key pages go to $TEST_ARTIFACTS)"

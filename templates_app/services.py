@@ -193,17 +193,23 @@ def template_duplicate(*, template: MessageTemplate, name: str = "") -> MessageT
 # --- Twilio Content API -----------------------------------------------------------------------
 
 
-def _backend(company: Company) -> WhatsAppBackend:
-    from whatsapp.models import WhatsAppSettings
+# Where a company's Twilio credentials come from: WhatsApp's settings, whose lookup
+# (company=) -> Credentials WhatsApp registers in its AppConfig.ready(). Templates sit below WhatsApp
+# and use only its Twilio adapter (whatsapp.providers).
+CREDENTIALS_LOOKUP: list = []
 
-    settings_row = WhatsAppSettings.objects.filter(company=company).first()
-    credentials = Credentials(
-        company_id=company.pk,
-        account_sid=getattr(settings_row, "twilio_account_sid", ""),
-        auth_token=getattr(settings_row, "twilio_auth_token", ""),
-        sender_number=getattr(settings_row, "sender_number", ""),
-        messaging_service_sid=getattr(settings_row, "messaging_service_sid", ""),
-    )
+
+def _backend(company: Company) -> WhatsAppBackend:
+    if CREDENTIALS_LOOKUP:
+        credentials = CREDENTIALS_LOOKUP[-1](company=company)
+    else:
+        credentials = Credentials(
+            company_id=company.pk,
+            account_sid="",
+            auth_token="",
+            sender_number="",
+            messaging_service_sid="",
+        )
     return get_backend(credentials=credentials)
 
 

@@ -38,14 +38,16 @@ def _settings_changed(sender, **kwargs):
 
 
 def _plug_into_the_core():
-    """The core's hooks: a new company's settings, the Client Profile's panel, the fields of a
-    Person and a Company in the API, and the demo data."""
+    """The hooks of the apps below: a new company's settings, the Client Profile's panel, the
+    fields of a Person and a Company in the API, the demo data; the templates' Twilio credentials."""
     from gymsales import services
     from gymsales.api.people import person_field_register
     from gymsales.api.platform import company_field_register
     from gymsales.demo import demo_seeder_register
     from gymsales.profile import profile_panel_register
+    from templates_app import services as templates
     from whatsapp import api, demo, profile
+    from whatsapp.selectors import credentials_for_company
     from whatsapp.services.settings import whatsapp_settings_create
 
     if whatsapp_settings_create not in services.COMPANY_CREATED_HANDLERS:
@@ -54,3 +56,5 @@ def _plug_into_the_core():
     person_field_register(api.PERSON_FIELD, example=api.PERSON_EXAMPLE)
     company_field_register(api.COMPANY_FIELD)
     demo_seeder_register(demo.seed)
+    if credentials_for_company not in templates.CREDENTIALS_LOOKUP:
+        templates.CREDENTIALS_LOOKUP.append(credentials_for_company)

@@ -18,6 +18,7 @@ from whatsapp.models import (
     WhatsAppAuditEntry,
     WhatsAppSettings,
 )
+from whatsapp.providers import Credentials
 
 SESSION_LENGTH = rules.SESSION_LENGTH
 NOT_COUNTED = [MessageStatus.NOT_SENT]
@@ -26,6 +27,22 @@ NOT_COUNTED = [MessageStatus.NOT_SENT]
 def whatsapp_settings_for(*, company: Company) -> WhatsAppSettings:
     settings, _ = WhatsAppSettings.objects.get_or_create(company=company)
     return settings
+
+
+def credentials_for(settings: WhatsAppSettings) -> Credentials:
+    return Credentials(
+        company_id=settings.company_id,
+        account_sid=settings.twilio_account_sid,
+        auth_token=settings.twilio_auth_token,
+        sender_number=settings.sender_number,
+        messaging_service_sid=settings.messaging_service_sid,
+    )
+
+
+def credentials_for_company(*, company: Company) -> Credentials:
+    """The company's Twilio credentials (all empty when it has no settings yet)."""
+    settings = WhatsAppSettings.objects.filter(company=company).first()
+    return credentials_for(settings or WhatsAppSettings(company_id=company.pk))
 
 
 def whatsapp_enabled_by_company(*, companies: Iterable[Company]) -> dict[int, bool]:
@@ -192,7 +209,6 @@ def message_media_content(*, company: Company, person: Person, message_id: int, 
 
     from whatsapp.providers import get_backend
     from whatsapp.providers.media import media_url_fetchable
-    from whatsapp.services import credentials_for
 
     message = get_object_or_404(
         Message.objects.filter(company=company, person=person), pk=message_id
@@ -202,8 +218,7 @@ def message_media_content(*, company: Company, person: Person, message_id: int, 
     url = str(item.get("url") or "")
     if not media_url_fetchable(url):
         raise Http404("No such media.")
-    settings = whatsapp_settings_for(company=company)
-    return get_backend(credentials=credentials_for(settings)).fetch_media(url)
+    return get_backend(credentials=credentials_for_company(company=company)).fetch_media(url)
 
 
 def whatsapp_audit_list(*, company: Company) -> QuerySet[WhatsAppAuditEntry]:

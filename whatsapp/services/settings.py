@@ -15,9 +15,7 @@ from whatsapp.models import (
     SENDER_TAKEN,
     WhatsAppSettings,
 )
-from whatsapp.providers import (
-    Credentials,
-)
+from whatsapp.selectors import credentials_for  # noqa: F401 (its historical home)
 from whatsapp.services.audit import audit_settings_change, settings_snapshot
 
 
@@ -49,16 +47,6 @@ def whatsapp_settings_update(
     except IntegrityError:  # whatsapp_sender_number_unique: the database decides, race-free
         raise FieldErrors({"sender_number": [SENDER_TAKEN]}) from None
     return settings
-
-
-def credentials_for(settings: WhatsAppSettings) -> Credentials:
-    return Credentials(
-        company_id=settings.company_id,
-        account_sid=settings.twilio_account_sid,
-        auth_token=settings.twilio_auth_token,
-        sender_number=settings.sender_number,
-        messaging_service_sid=settings.messaging_service_sid,
-    )
 
 
 def auth_tokens_reencrypt() -> int:
