@@ -84,13 +84,11 @@ def main() -> None:
     env = {**common.bench_environment(), "WHATSAPP_BACKEND": "locmem"}
     common.prepare_database(env)
     common.setup_django(env)
-    from django.db import connection
 
     from automations.campaigns import dispatch, selectors, services
     from automations.models import Campaign, CampaignRecipient
     from gymsales.models import Person
     from gymsales.tenancy import all_companies, company_scope
-    from templates_app.models import MessageTemplate, TemplateStatus
     from whatsapp.models import WebhookEvent, WhatsAppSettings
 
     company, _ = common.bench_company(
@@ -100,11 +98,6 @@ def main() -> None:
         WhatsAppSettings.objects.filter(company=company).update(messaging_limit=None)
         WebhookEvent.objects.filter(company=company).delete()
     with company_scope(company):
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "DELETE FROM automations_campaignrecipient WHERE company_id = %s", [company.pk]
-            )
-            cursor.execute("DELETE FROM automations_campaign WHERE company_id = %s", [company.pk])
         have = Person.objects.filter(company=company).count()
         club = company.clubs.first()
         Person.objects.bulk_create(
@@ -119,16 +112,8 @@ def main() -> None:
             ],
             batch_size=5000,
         )
-        template, _ = MessageTemplate.objects.get_or_create(
-            company=company,
-            name="Bench callbacks",
-            defaults={
-                "category": "utility",
-                "body": "Hi {{1}}, your offer is ready.",
-                "variables": {"1": {"field": "first_name"}},
-                "content_sid": "HX" + "c" * 32,
-                "status": TemplateStatus.APPROVED,
-            },
+        template = common.bench_template(
+            company, name="Bench callbacks", content_sid="HX" + "c" * 32
         )
         campaign = Campaign.objects.create(
             company=company, name="Bench callbacks", template=template, status="running"

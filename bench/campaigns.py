@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
+import signal
 import statistics
 import sys
 import tempfile
@@ -33,10 +35,19 @@ ACCOUNT_SID = "AC" + "7" * 32
 AUTH_TOKEN = "bench-campaign-token"
 SENDER = "+14155557777"
 CONCURRENCY = 200
+TEMPLATE = "Bench offer"
+CONTENT_SID = "HX" + "b" * 32
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) a process has used so far, all its threads."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def baseline(base: str, count: int) -> float:
-    """A bare aiohttp loop, CONCURRENCY in flight, same endpoint and form: messages/s."""
+    """A bare aiohttp loop, CONCURRENCY in flight, same endpoint and form: messages/s (this
+    process's CPU per message in `baseline.cpu_us`)."""
     import aiohttp
 
     url = f"{base}/2010-04-01/Accounts/{ACCOUNT_SID}/Messages.json"
@@ -52,15 +63,16 @@ def baseline(base: str, count: int) -> float:
                     form = {
                         "To": f"whatsapp:+1999{n:07d}",
                         "From": f"whatsapp:{SENDER}",
-                        "ContentSid": "HX" + "b" * 32,
+                        "ContentSid": CONTENT_SID,
                         "ContentVariables": '{"1": "Bench"}',
                         "StatusCallback": "https://bench.gymsales.example/webhooks/x",
                     }
                     async with session.post(url, data=form) as response:
                         await response.read()
 
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
+            baseline.cpu_us = (time.process_time() - cpu) / count * 1e6
             return count / (time.perf_counter() - started)
 
     return asyncio.run(run())
@@ -110,6 +122,11 @@ def main() -> None:
     parser.add_argument("--people", type=int, default=100_000)
     parser.add_argument("--baseline", type=int, default=20_000)
     parser.add_argument("--probes", type=int, default=30)
+    parser.add_argument(
+        "--profile",
+        metavar="FILE",
+        help="record the campaign worker with py-spy (if installed) into FILE (collapsed stacks)",
+    )
     args = parser.parse_args()
 
     env = common.bench_environment()
@@ -121,7 +138,6 @@ def main() -> None:
     from automations.campaigns import selectors, services
     from automations.models import Campaign
     from gymsales.tenancy import all_companies, company_scope
-    from templates_app.models import MessageTemplate, TemplateStatus
     from whatsapp.models import WhatsAppSettings
 
     logs = Path(tempfile.mkdtemp(prefix="bench-campaigns-"))
@@ -133,6 +149,7 @@ def main() -> None:
         logs / "standin.log",
     )
     procs = [standin]
+    profiler = None
     try:
         common.wait_port(port)
         company, _ = common.bench_company(
@@ -143,27 +160,10 @@ def main() -> None:
                 messaging_limit=None, max_messages_per_second=100000
             )
         with company_scope(company):
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    "DELETE FROM automations_campaignrecipient WHERE company_id = %s", [company.pk]
-                )
-                cursor.execute(
-                    "DELETE FROM automations_campaign WHERE company_id = %s", [company.pk]
-                )
             started = time.perf_counter()
             make_people(company, args.people)
             made = time.perf_counter() - started
-            template, _ = MessageTemplate.objects.get_or_create(
-                company=company,
-                name="Bench offer",
-                defaults={
-                    "category": "utility",
-                    "body": "Hi {{1}}, your bench offer is ready.",
-                    "variables": {"1": {"field": "first_name"}},
-                    "content_sid": "HX" + "b" * 32,
-                    "status": TemplateStatus.APPROVED,
-                },
-            )
+            template = common.bench_template(company, name=TEMPLATE, content_sid=CONTENT_SID)
             campaign = Campaign.objects.create(company=company, name="Bench", template=template)
             t0 = time.perf_counter()
             preflight = services.campaign_preflight(campaign=campaign)
@@ -176,8 +176,13 @@ def main() -> None:
         print(f"pre-flight over {args.people} people: {preflight_s:.2f} s  (target <= 2 s)")
         print(f"fan-out of {fanned} recipients: {fanout_s:.2f} s  (target <= 10 s)")
 
+        standin_cpu = cpu_seconds(standin.pid)
         base_rate = baseline(base, args.baseline)
-        print(f"baseline bare aiohttp loop, {CONCURRENCY} in flight: {base_rate:.0f} msg/s")
+        standin_us = (cpu_seconds(standin.pid) - standin_cpu) / args.baseline * 1e6
+        print(
+            f"baseline bare aiohttp loop, {CONCURRENCY} in flight: {base_rate:.0f} msg/s "
+            f"(CPU per message: loop {baseline.cpu_us:.0f} µs, stand-in {standin_us:.0f} µs)"
+        )
 
         worker_env = {
             **env,
@@ -226,10 +231,31 @@ def main() -> None:
         )
         procs += [campaign_worker, interactive_worker]
         time.sleep(4)  # both workers up
+        if args.profile:
+            profiler = common.start(
+                [
+                    str(common.VENV_BIN / "py-spy"),
+                    "record",
+                    "--format",
+                    "raw",
+                    "--threads",
+                    "--gil",
+                    "-r",
+                    "100",
+                    "-o",
+                    str(Path(args.profile).resolve()),
+                    "-p",
+                    str(campaign_worker.pid),
+                ],
+                env,
+                logs / "py-spy.log",
+            )
         before = requests.get(f"{base}/stats", timeout=5).json()["created"]
         with company_scope(company):
             campaign.refresh_from_db()
             t_start = time.perf_counter()
+            worker_cpu = cpu_seconds(campaign_worker.pid)
+            standin_cpu = cpu_seconds(standin.pid)
             services.campaign_act(campaign=campaign, action="start")
         probes = threading.Thread(target=probe_interactive, args=(company, base, args.probes, env))
         latencies: list[float] = []
@@ -254,18 +280,33 @@ def main() -> None:
             if time.perf_counter() - t_start > 1200:
                 raise SystemExit("campaign did not complete in 20 minutes")
         took = time.perf_counter() - t_start
+        worker_us = (cpu_seconds(campaign_worker.pid) - worker_cpu) / will_send * 1e6
+        standin_us = (cpu_seconds(standin.pid) - standin_cpu) / will_send * 1e6
         if probes_started:
             probes.join(60)
         stats = requests.get(f"{base}/stats", timeout=5).json()
         sent_now = stats["created"] - before - len(latencies)
-        rate = will_send / took
+        with company_scope(company), connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT extract(epoch FROM max(r.sent_at) - min(m.created_at))"
+                " FROM automations_campaignrecipient r JOIN whatsapp_message m"
+                " ON m.id = r.message_id WHERE r.campaign_id = %s",
+                [campaign.pk],
+            )
+            sending = float(cursor.fetchone()[0])
+        rate = will_send / sending
         print(
-            f"dispatch: {will_send} recipients in {took:.1f} s = {rate:.0f} msg/s "
-            f"(target >= 1000); ratio to the bare loop {rate / base_rate:.2f} (target >= 0.7)"
+            f"dispatch: {will_send} recipients, first claim → last SID stored {sending:.1f} s "
+            f"= {rate:.0f} msg/s (target >= 1000); ratio to the bare loop "
+            f"{rate / base_rate:.2f} (target >= 0.7); start → completed {took:.1f} s"
         )
         print(
             f"stand-in: {sent_now} campaign messages accepted, duplicates {stats['duplicates']} "
             f"(every recipient exactly once: {sent_now == will_send and stats['duplicates'] == 0})"
+        )
+        print(
+            f"CPU per recipient: campaign worker {worker_us:.0f} µs (bare loop "
+            f"{baseline.cpu_us:.0f} µs), stand-in {standin_us:.0f} µs"
         )
         print(f"peak RSS of the campaign worker: {peak_rss:.0f} MB (target <= 300 MB)")
         if latencies:
@@ -280,6 +321,10 @@ def main() -> None:
             f"--baseline {args.baseline} --probes {args.probes}"
         )
     finally:
+        if profiler is not None:  # py-spy writes its file on SIGINT
+            os.killpg(profiler.pid, signal.SIGINT)
+            profiler.wait(30)
+            print(f"profile of the campaign worker: {args.profile}")
         for proc in reversed(procs):
             common.stop(proc)
 
@@ -292,13 +337,12 @@ def probe_interactive(company, base: str, count: int, env: dict) -> None:
 
     from gymsales.models import Person
     from gymsales.tenancy import company_scope
-    from templates_app.models import MessageTemplate
     from whatsapp.services import message_send
 
     close_old_connections()
     with company_scope(company):
         club = company.clubs.first()
-        template = MessageTemplate.objects.get(company=company, name="Bench offer")
+        template = common.bench_template(company, name=TEMPLATE, content_sid=CONTENT_SID)
         for n in range(count):
             phone = f"+1888{int(time.time() * 1000) % 10**7:07d}"
             person = Person.objects.create(

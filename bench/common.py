@@ -168,7 +168,7 @@ def _ms(text: str) -> float:
 
 def bench_company(*, name: str, account_sid: str, auth_token: str, sender: str):
     """A company with WhatsApp enabled, unthrottled, one club and one person, its previous run's
-    messages and notes removed: (company, person). Call with Django set up."""
+    campaigns, messages and notes removed: (company, person). Call with Django set up."""
     from django.db import connection
 
     from gymsales import services as crm
@@ -190,6 +190,11 @@ def bench_company(*, name: str, account_sid: str, auth_token: str, sender: str):
             sends_held_until=None,
         )
         with connection.cursor() as cursor:
+            # Campaigns first: their recipients point at the messages deleted below.
+            cursor.execute(
+                "DELETE FROM automations_campaignrecipient WHERE company_id = %s", [company.pk]
+            )
+            cursor.execute("DELETE FROM automations_campaign WHERE company_id = %s", [company.pk])
             cursor.execute(
                 "DELETE FROM whatsapp_messagenote WHERE note_id IN"
                 " (SELECT id FROM gymsales_note WHERE company_id = %s)",
@@ -205,3 +210,22 @@ def bench_company(*, name: str, account_sid: str, auth_token: str, sender: str):
             phone_mobile="+14155550001",
         )
     return company, person
+
+
+def bench_template(company, *, name: str, content_sid: str):
+    """The company's approved one-variable utility template `name` (made once). Call inside the
+    company's scope."""
+    from templates_app.models import MessageTemplate, TemplateStatus
+
+    template, _ = MessageTemplate.objects.get_or_create(
+        company=company,
+        name=name,
+        defaults={
+            "category": "utility",
+            "body": "Hi {{1}}, your offer is ready.",
+            "variables": {"1": {"field": "first_name"}},
+            "content_sid": content_sid,
+            "status": TemplateStatus.APPROVED,
+        },
+    )
+    return template

@@ -102,6 +102,36 @@ def template_render(
     )
 
 
+@dataclass(frozen=True)
+class CompiledTemplate:
+    """A template prepared once to be filled for many people (a bulk send): the variable numbers
+    its header and body use (each needs a value, as in `template_render`), each one's mapping,
+    and the body cut around its placeholders, so filling it is a join."""
+
+    numbers: tuple[str, ...]
+    mappings: dict[str, dict | None]
+    body_parts: tuple[str, ...]  # text, number, text, number, …, text
+
+    def body(self, values: dict[str, str]) -> str:
+        parts = self.body_parts
+        out = [parts[0]]
+        for i in range(1, len(parts), 2):
+            out.append(values[parts[i]])
+            out.append(parts[i + 1])
+        return "".join(out)
+
+
+def template_compile(*, template, variables: dict | None = None) -> CompiledTemplate:
+    """`variables` (a mapping per number, like the template's own) override the template's."""
+    mappings = {**(template.variables or {}), **(variables or {})}
+    numbers = tuple(template_variable_numbers(_header_text(template) + "\n" + template.body))
+    return CompiledTemplate(
+        numbers=numbers,
+        mappings={number: mappings.get(number) for number in numbers},
+        body_parts=tuple(VARIABLE.split(template.body or "")),
+    )
+
+
 def _header_text(template) -> str:
     header = template.header
     if isinstance(header, dict) and header.get("type") == "text":

@@ -20,7 +20,6 @@ and stores its SID, or puts the recipient back in the queue: nobody is lost, nob
 
 from __future__ import annotations
 
-import copy
 import json
 import logging
 import time as clock
@@ -33,10 +32,9 @@ from django.utils import timezone
 
 from automations.campaigns import pacing, rules
 from automations.campaigns.models import Campaign, CampaignRecipient, RecipientState
-from automations.campaigns.sender import SendJob, SendOutcome, make_sender
+from automations.campaigns.sender import MessageShape, SendJob, SendOutcome, make_sender
 from gymsales.tenancy import all_companies, company_scope
 from whatsapp.models import Message, MessageStatus, WhatsAppSettings
-from whatsapp.providers import OutboundMessage
 
 logger = logging.getLogger(__name__)
 
@@ -108,10 +106,15 @@ def _claim_sql() -> str:
     )
 
 
-# One statement per batch: the Message rows, their history notes, and each recipient's link.
+# One statement per batch: the Message rows, their history notes, and each recipient's link. The
+# rows come as one JSON array (one parameter: cheap to bind however large the batch).
 _RECORD_SQL = """
-    WITH v (recipient_id, person_id, club_id, to_number, body, variables, business_initiated,
-            note) AS (VALUES {values}),
+    WITH v AS (
+        SELECT (e->>0)::bigint AS recipient_id, (e->>1)::bigint AS person_id,
+            (e->>2)::bigint AS club_id, e->>3 AS to_number, e->>4 AS body,
+            (e->>5)::jsonb AS variables, (e->>6)::boolean AS business_initiated, e->>7 AS note
+        FROM json_array_elements(%s::json) e
+    ),
     m AS (
         INSERT INTO whatsapp_message (company_id, person_id, direction, body, template_id,
             content_variables, status, error_code, error_message, sent_by_id, media,
@@ -119,7 +122,7 @@ _RECORD_SQL = """
             template_edited, send_attempts, limited_by_meta, referral, created_at, updated_at)
         SELECT %s, v.person_id, 'outbound', v.body, %s, v.variables, 'sending', '', '', %s,
             '[]'::jsonb, '', '', v.to_number, %s, 'campaign', v.business_initiated, false, 1,
-            false, '{{}}'::jsonb, %s, %s
+            false, '{}'::jsonb, %s, %s
         FROM v RETURNING id, person_id
     ),
     n AS (
@@ -139,43 +142,55 @@ _RECORD_SQL = """
     RETURNING r.id, m.id
 """
 
-
-def _values(rows: list[tuple], casts: tuple[str, ...]) -> tuple[str, list]:
-    one = "(" + ", ".join(f"%s::{cast}" for cast in casts) + ")"
-    return ", ".join([one] * len(rows)), [value for row in rows for value in row]
-
-
-class _Person:
-    """What template rendering reads of a person, from the claim's own row (no ORM objects)."""
-
-    __slots__ = ("club", "company", "email", "first_name", "last_name", "owner", "phone_mobile")
-
-    def __init__(self, *, first_name, last_name, email, phone_mobile, club, company, owner):
-        self.first_name, self.last_name, self.email = first_name, last_name, email
-        self.phone_mobile, self.club, self.company, self.owner = phone_mobile, club, company, owner
-
-    @property
-    def full_name(self) -> str:
-        return f"{self.first_name} {self.last_name}".strip()
+# What a template variable mapped to a person's field reads from a claimed row (_claim_sql's
+# RETURNING: 2 mobile, 4 first name, 5 last name, 6 email, 8 club, 9-11 owner); the same values
+# as templates_app.rendering.PERSON_FIELDS reads from a Person.
+_ROW_FIELDS = {
+    "first_name": lambda row: row[4],
+    "last_name": lambda row: row[5],
+    "full_name": lambda row: f"{row[4]} {row[5]}",
+    "email": lambda row: row[6],
+    "phone_mobile": lambda row: row[2],
+    "club_name": lambda row: row[8],
+    "owner_name": lambda row: f"{row[10]} {row[11]}" if row[9] else "",
+    "owner_first_name": lambda row: row[10] if row[9] else "",
+}
 
 
-class _Named:
-    __slots__ = ("first_name", "last_name", "name")
+class _Renderer:
+    """The campaign's template compiled once; per claimed row only its variables are read and
+    put in (what templates_app.rendering.template_render gives for that person)."""
 
-    def __init__(self, name="", first_name="", last_name=""):
-        self.name, self.first_name, self.last_name = name, first_name, last_name
+    def __init__(self, campaign: Campaign):
+        from templates_app.rendering import template_compile
 
-    def get_full_name(self) -> str:
-        return f"{self.first_name} {self.last_name}".strip()
+        self.compiled = template_compile(template=campaign.template, variables=campaign.variables)
+        self.getters = []
+        for number in self.compiled.numbers:
+            mapping = self.compiled.mappings.get(number) or {}
+            if "value" in mapping:
+                value = str(mapping["value"] or "").strip()
+                self.getters.append((number, lambda row, value=value: value))
+            elif mapping.get("field") == "company_name":
+                value = str(campaign.company.name or "").strip()
+                self.getters.append((number, lambda row, value=value: value))
+            elif mapping.get("field") in _ROW_FIELDS:
+                read = _ROW_FIELDS[mapping["field"]]
+                self.getters.append((number, lambda row, read=read: str(read(row) or "").strip()))
+            else:
+                self.getters.append((number, lambda row: ""))
+
+    def values(self, row) -> dict[str, str] | None:
+        """The variables for one claimed row, or None when one of them has no value."""
+        values = {number: get(row) for number, get in self.getters}
+        return values if all(values.values()) else None
 
 
-def claim(ctx: _Context, limit: int, now: datetime) -> list[SendJob]:
+def claim(ctx: _Context, limit: int, now: datetime, renderer: _Renderer) -> list[SendJob]:
     """Claim up to `limit` queued recipients and record their messages (one transaction)."""
-    from gymsales.errors import DomainError
-    from templates_app.rendering import template_render
-
     campaign, settings = ctx.campaign, ctx.settings
     lease = now + timedelta(seconds=lease_seconds())
+    content_sid = campaign.template.content_sid
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute(_claim_sql(), [campaign.pk, limit, lease, now, now])
@@ -185,11 +200,10 @@ def claim(ctx: _Context, limit: int, now: datetime) -> list[SendJob]:
         refused: dict[str, list[int]] = {}
         keep = []
         for row in rows:
-            recipient_id, _, phone, opted_out = row[:4]
-            if opted_out:
-                refused.setdefault("opted_out", []).append(recipient_id)
-            elif not phone:
-                refused.setdefault("no_mobile", []).append(recipient_id)
+            if row[3]:
+                refused.setdefault("opted_out", []).append(row[0])
+            elif not row[2]:
+                refused.setdefault("no_mobile", []).append(row[0])
             else:
                 keep.append(row)
         in_session = {row[1] for row in keep if row[12]}
@@ -197,55 +211,37 @@ def claim(ctx: _Context, limit: int, now: datetime) -> list[SendJob]:
             keep, over = _within_limit(ctx, keep, in_session, now)
             if over:
                 refused.setdefault("limit_reached", []).extend(over)
-        template = copy.copy(campaign.template)
-        template.variables = {**(template.variables or {}), **(campaign.variables or {})}
-        company = _Named(name=campaign.company.name)
-        records, rendered_of = [], {}
+        records, content_of = [], {}
+        body_of, dumps, name = renderer.compiled.body, json.dumps, campaign.name
         for row in keep:
-            recipient_id, person_id, phone, _, first, last, email, club_id, club_name = row[:9]
-            owner = _Named(first_name=row[10], last_name=row[11]) if row[9] else None
-            person = _Person(
-                first_name=first,
-                last_name=last,
-                email=email,
-                phone_mobile=phone,
-                club=_Named(name=club_name),
-                company=company,
-                owner=owner,
-            )
-            try:
-                rendered = template_render(template=template, person=person)
-            except DomainError:
-                refused.setdefault("missing_variable", []).append(recipient_id)
+            values = renderer.values(row)
+            if values is None:
+                refused.setdefault("missing_variable", []).append(row[0])
                 continue
-            rendered_of[recipient_id] = (phone, rendered)
+            text, variables = body_of(values), dumps(values)
+            content_of[row[0]] = (row[2], variables if content_sid else text)
             records.append(
                 (
-                    recipient_id,
-                    person_id,
-                    club_id,
-                    phone,
-                    rendered.text,
-                    json.dumps(rendered.content_variables),
-                    person_id not in in_session,
-                    f"WhatsApp sent to {person.full_name} (campaign {campaign.name}): "
-                    f"{rendered.text}",
+                    row[0],
+                    row[1],
+                    row[7],
+                    row[2],
+                    text,
+                    variables,
+                    row[1] not in in_session,
+                    f"WhatsApp sent to {f'{row[4]} {row[5]}'.strip()} (campaign {name}): {text}",
                 )
             )
         message_of = {}
         if records:
-            values, params = _values(
-                records,
-                ("bigint", "bigint", "bigint", "varchar", "text", "jsonb", "boolean", "text"),
-            )
             user_id = campaign.created_by_id
             with connection.cursor() as cursor:
                 cursor.execute(
-                    _RECORD_SQL.format(values=values),
+                    _RECORD_SQL,
                     [
-                        *params,
+                        dumps(records),
                         campaign.company_id,
-                        template.pk,
+                        campaign.template_id,
                         user_id,
                         settings.sender_number,
                         now,
@@ -260,27 +256,10 @@ def claim(ctx: _Context, limit: int, now: datetime) -> list[SendJob]:
             CampaignRecipient.objects.filter(pk__in=ids, state=RecipientState.SENDING).update(
                 state=RecipientState.NOT_SENT, reason=reason, lease_until=None, updated_at=now
             )
-    callback = django_settings.PUBLIC_BASE_URL + STATUS_CALLBACK_PATH
-    content_sid = campaign.template.content_sid
-    jobs = []
-    for recipient_id, message_id in message_of.items():
-        phone, rendered = rendered_of[recipient_id]
-        jobs.append(
-            SendJob(
-                recipient_id=recipient_id,
-                message_id=message_id,
-                lease=lease,
-                outbound=OutboundMessage(
-                    message_id=message_id,
-                    to=phone,
-                    body="" if content_sid else rendered.text,
-                    content_sid=content_sid,
-                    content_variables=rendered.content_variables if content_sid else {},
-                    status_callback=callback,
-                ),
-            )
-        )
-    return jobs
+    return [
+        SendJob(recipient_id, message_id, lease, *content_of[recipient_id])
+        for recipient_id, message_id in message_of.items()
+    ]
 
 
 def _within_limit(ctx: _Context, keep: list, in_session: set, now: datetime):
@@ -310,31 +289,39 @@ def _within_limit(ctx: _Context, keep: list, in_session: set, now: datetime):
 
 # --- Write-back ----------------------------------------------------------------------------------
 
+# SIDs in one statement (atomic without a transaction): each recipient's claim, only while it is
+# still this worker's (same lease), and its message's SID.
+_STORED_SQL = f"""
+    WITH v AS (
+        SELECT (e->>0)::bigint AS recipient_id, (e->>1)::bigint AS message_id, e->>2 AS sid,
+            (e->>3)::timestamptz AS lease
+        FROM json_array_elements(%s::json) e
+    ),
+    r AS (
+        UPDATE {CampaignRecipient._meta.db_table} r SET sent_at = %s, lease_until = NULL,
+            updated_at = %s
+        FROM v WHERE r.id = v.recipient_id AND r.lease_until = v.lease
+    )
+    UPDATE {Message._meta.db_table} m SET sid = v.sid, updated_at = %s
+    FROM v WHERE m.id = v.message_id AND m.sid IS NULL
+"""  # noqa: S608 (table names only)
+
 
 def write_back(outcomes: list[SendOutcome], now: datetime) -> tuple[int, int]:
     """Store SIDs in batches; settle failures. Returns (accepted, failed)."""
-    accepted = [o for o in outcomes if o.sid]
-    failed = [o for o in outcomes if not o.sid and not o.unknown]
+    accepted, failed, leases = [], [], {}
+    for outcome in outcomes:
+        job = outcome.job
+        if outcome.sid:
+            lease = leases.get(job.lease)
+            if lease is None:
+                lease = leases[job.lease] = job.lease.isoformat()
+            accepted.append((job.recipient_id, job.message_id, outcome.sid, lease))
+        elif not outcome.unknown:
+            failed.append(outcome)
     if accepted:
-        values, params = _values(
-            [(o.job.message_id, o.sid) for o in accepted], ("bigint", "varchar")
-        )
-        r_values, r_params = _values(
-            [(o.job.recipient_id, o.job.lease) for o in accepted], ("bigint", "timestamptz")
-        )
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(
-                f"UPDATE {CampaignRecipient._meta.db_table} r SET sent_at = %s,"  # noqa: S608
-                " lease_until = NULL, updated_at = %s"
-                f" FROM (VALUES {r_values}) AS v (id, lease)"
-                " WHERE r.id = v.id AND r.lease_until = v.lease",
-                [now, now, *r_params],
-            )
-            cursor.execute(
-                f"UPDATE {Message._meta.db_table} m SET sid = v.sid, updated_at = %s"  # noqa: S608
-                f" FROM (VALUES {values}) AS v (id, sid) WHERE m.id = v.id AND m.sid IS NULL",
-                [now, *params],
-            )
+        with connection.cursor() as cursor:
+            cursor.execute(_STORED_SQL, [json.dumps(accepted), now, now, now])
     for outcome in failed:
         _failed(outcome, now)
     return len(accepted), len(failed)
@@ -423,8 +410,14 @@ class _Slice:
             return SliceResult("waiting", retry_in=60)
         from whatsapp.services import credentials_for
 
+        renderer = _Renderer(ctx.campaign)
         sender = make_sender(
-            credentials=credentials_for(ctx.settings), concurrency=self.concurrency
+            credentials=credentials_for(ctx.settings),
+            concurrency=self.concurrency,
+            shape=MessageShape(
+                content_sid=ctx.campaign.template.content_sid,
+                status_callback=django_settings.PUBLIC_BASE_URL + STATUS_CALLBACK_PATH,
+            ),
         )
         rate = ctx.settings.max_messages_per_second
         next_control = 0.0
@@ -445,20 +438,21 @@ class _Slice:
                         break
                     if now_mono >= self.deadline:
                         break
-                room = self.concurrency - self.inflight
+                # Claimed ahead by up to one batch: as a request ends, the next is ready to go.
+                room = self.concurrency + self.batch - self.inflight
                 wait_results = 0.005  # no room, or nothing left to claim: wait for answers
-                if not exhausted and room >= min(self.batch, self.concurrency) // 2 and room > 0:
+                if not exhausted and room >= self.batch // 2 and room > 0:
                     granted, wait = pacing.take_tokens(
                         company_id=ctx.campaign.company_id, rate=rate, want=min(self.batch, room)
                     )
                     if granted:
-                        jobs = claim(ctx, granted, timezone.now())
+                        jobs = claim(ctx, granted, timezone.now(), renderer)
                         if jobs:
                             sender.submit(jobs)
                             self.inflight += len(jobs)
                         if len(jobs) < granted:
                             exhausted = not self._queued_left()
-                        wait_results = 0.0005
+                        wait_results = 0.0
                     else:  # the company's rate: no token before `wait`
                         wait_results = max(0.001, min(wait, CONTROL_EVERY))
                 if exhausted and self.inflight == 0:
@@ -477,35 +471,39 @@ class _Slice:
         ).exists()
 
     def _collect(self, sender, *, timeout: float) -> None:
+        """Take the outcomes the sender handed over (waiting up to `timeout` for the first
+        batch); write them back once a batch is full or WRITE_BACK_EVERY has passed."""
         import queue as queue_module
 
+        results = sender.results
         try:
-            outcome = sender.results.get(timeout=timeout)
+            outcomes = results.get(timeout=timeout) if timeout else results.get_nowait()
         except queue_module.Empty:
-            outcome = None
-        while outcome is not None:
-            self.inflight -= 1
-            self._take(sender, outcome)
+            outcomes = None
+        while outcomes is not None:
+            self.inflight -= len(outcomes)
+            self._take(sender, outcomes)
             try:
-                outcome = sender.results.get_nowait()
+                outcomes = results.get_nowait()
             except queue_module.Empty:
-                outcome = None
+                outcomes = None
         if self.pending and (
             len(self.pending) >= self.batch
             or clock.monotonic() - self.last_write >= WRITE_BACK_EVERY
         ):
             self._write(sender)
 
-    def _take(self, sender, outcome: SendOutcome) -> None:
-        if not outcome.sid and outcome.transient:
-            tries = self.retries.get(outcome.job.recipient_id, 0) + 1
-            if tries < TRANSIENT_ATTEMPTS:
-                self.retries[outcome.job.recipient_id] = tries
-                clock.sleep(0.05 * tries)
-                sender.submit([outcome.job])
-                self.inflight += 1
-                return
-        self.pending.append(outcome)
+    def _take(self, sender, outcomes: list[SendOutcome]) -> None:
+        for outcome in outcomes:
+            if not outcome.sid and outcome.transient:
+                recipient_id = outcome.job.recipient_id
+                tries = self.retries.get(recipient_id, 0) + 1
+                if tries < TRANSIENT_ATTEMPTS:
+                    self.retries[recipient_id] = tries
+                    sender.submit([outcome.job], delay=0.05 * tries)
+                    self.inflight += 1
+                    continue
+            self.pending.append(outcome)
 
     def _write(self, sender) -> None:
         outcomes, self.pending = self.pending, []

@@ -5,6 +5,7 @@ follow callbacks and replies, and a SIGKILLed worker that loses and doubles nobo
 
 from __future__ import annotations
 
+import bisect
 import os
 import signal
 import subprocess
@@ -17,7 +18,7 @@ import pytest
 from django.db import connection, transaction
 from django.utils import timezone
 
-from automations.campaigns import dispatch, selectors, services
+from automations.campaigns import dispatch, pacing, selectors, services
 from automations.models import Campaign, CampaignRecipient
 from tests.campaigns.conftest import make_campaign, make_people
 from tests.waits import wait_for
@@ -133,6 +134,39 @@ def test_the_companys_messages_per_second_hold(
     assert standin.count() == 150
     # 150 at 50/s with a 10-message burst: at least (150 - 10) / 50 = 2.8 s.
     assert took >= 2.6, took
+
+
+@pytest.mark.worker
+def test_two_workers_share_the_companys_messages_per_second(
+    transactional_db, standin, company, club, whatsapp_on, template
+):
+    """Workers take the company's tokens in blocks from one Redis bucket: two processes sending
+    the same campaign together stay within its rate (each alone would be allowed all of it)."""
+    rate = 40
+    whatsapp_on.max_messages_per_second = rate
+    whatsapp_on.save()
+    make_people(company, club, 240)
+    campaign = make_campaign(company, template)
+    start(campaign)
+    workers = [_dispatcher(campaign, standin, stdout=subprocess.PIPE, text=True) for _ in range(2)]
+    try:
+        outputs = [worker.communicate(timeout=120)[0] for worker in workers]
+    finally:
+        for worker in workers:
+            if worker.poll() is None:
+                worker.kill()
+
+    sent = standin.per_recipient()
+    assert len(sent) == 240 and set(sent.values()) == {1}
+    each = [sum(int(line.split()[1]) for line in out.splitlines()) for out in outputs]
+    assert sum(each) == 240 and min(each) > 0, f"both workers sent: {each}"
+    arrivals = sorted(standin.arrivals.values())
+    burst = pacing.burst_for(rate)
+    busiest = max(bisect.bisect_left(arrivals, t + 1.0) - i for i, t in enumerate(arrivals))
+    # Within one second: the rate plus one burst, and a burst more for the HTTP requests' own
+    # spread; two buckets (one per worker) would let about twice the rate through.
+    assert busiest <= rate + 2 * burst, f"{busiest} requests in one second"
+    assert arrivals[-1] - arrivals[0] >= (240 - burst) / rate - 0.5
 
 
 @pytest.mark.worker
@@ -271,18 +305,10 @@ def test_a_sigkilled_worker_loses_and_doubles_nobody(
     make_people(company, club, 600)
     campaign = make_campaign(company, template)
     start(campaign)
-    env = {
-        **os.environ,
-        "DATABASE_URL": _database_url(),
-        "WHATSAPP_BACKEND": "twilio",
-        "TWILIO_API_BASE": standin.base_url,
-        "CAMPAIGN_LEASE_SECONDS": "3",
-        "CAMPAIGN_CONCURRENCY": "100",
-    }
-    worker = subprocess.Popen(
-        [sys.executable, "manage.py", "campaign_dispatch", str(campaign.pk)],
-        cwd=ROOT,
-        env=env,
+    worker = _dispatcher(
+        campaign,
+        standin,
+        {"CAMPAIGN_LEASE_SECONDS": "3", "CAMPAIGN_CONCURRENCY": "100"},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
@@ -314,6 +340,19 @@ def test_a_sigkilled_worker_loses_and_doubles_nobody(
     }
     assert status_of(campaign) == "completed"
     print(f"killed after {killed_at} sends with {claimed} claims open")
+
+
+def _dispatcher(campaign, standin, settings: dict | None = None, **popen) -> subprocess.Popen:
+    """A worker process sending the campaign (`manage.py campaign_dispatch`) to the stand-in."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": _database_url(),
+        "WHATSAPP_BACKEND": "twilio",
+        "TWILIO_API_BASE": standin.base_url,
+        **(settings or {}),
+    }
+    command = [sys.executable, "manage.py", "campaign_dispatch", str(campaign.pk)]
+    return subprocess.Popen(command, cwd=ROOT, env=env, **popen)
 
 
 def _database_url() -> str:
