@@ -1,15 +1,13 @@
 """Concurrent, non-blocking sends for campaign dispatch.
 
-`TwilioAsyncSender` runs one asyncio event loop in a background thread with one aiohttp session
-(keep-alive connections) and `concurrency` long-lived send loops (at most that many requests in
-flight), POSTing to the same Messages endpoint the `twilio` backend's official client uses
-(TWILIO_API_BASE redirects it). The dispatcher's own thread stays synchronous (Django's ORM); the
-two hand each other whole batches: `submit(jobs)` is one call into the loop per claim, and the
-loop puts the outcomes finished in one turn of the loop on `results` as one list. Other backends
-(console, locmem) send inline through the backend.
-
-The request itself is built cheaply: the form fields every message of the campaign shares are
-encoded once (`MessageShape`), per message only the number and its variables.
+`AsyncSender` (the `twilio` backend) runs one asyncio event loop in a background thread with one
+aiohttp session (keep-alive connections) and `concurrency` long-lived send loops (at most that
+many requests in flight), each creating messages through the Twilio adapter's asynchronous client
+(whatsapp.providers.twilio.async_client: the request's form, built once per campaign, and the
+answer's SID or error). The dispatcher's own thread stays synchronous (Django's ORM); the two hand
+each other whole batches: `submit(jobs)` is one call into the loop per claim, and the loop puts
+the outcomes finished in one turn of the loop on `results` as one list. Other backends (console,
+locmem) send inline through the backend.
 """
 
 from __future__ import annotations
@@ -20,16 +18,12 @@ import json
 import queue
 import threading
 from dataclasses import dataclass
-from urllib.parse import quote_plus, urlencode
 
 import aiohttp
-from django.conf import settings
-from yarl import URL
 
-from whatsapp.providers import Credentials, OutboundMessage, get_backend
-from whatsapp.providers.twilio import TRANSIENT_ERROR_CODES, TwilioBackend
-
-TWILIO_API = "https://api.twilio.com"
+from whatsapp.providers import Credentials, OutboundMessage, ProviderError, get_backend
+from whatsapp.providers.twilio import TwilioBackend
+from whatsapp.providers.twilio.async_client import AsyncMessagesClient
 
 
 @dataclass(frozen=True)
@@ -66,7 +60,7 @@ class SendOutcome:
 def make_sender(*, credentials: Credentials, concurrency: int, shape: MessageShape):
     backend = get_backend(credentials=credentials)
     if isinstance(backend, TwilioBackend):
-        return TwilioAsyncSender(credentials=credentials, concurrency=concurrency, shape=shape)
+        return AsyncSender(credentials=credentials, concurrency=concurrency, shape=shape)
     return InlineSender(backend=backend, shape=shape)
 
 
@@ -90,8 +84,6 @@ class InlineSender:
         self.results: queue.SimpleQueue[list[SendOutcome]] = queue.SimpleQueue()
 
     def submit(self, jobs: list[SendJob], *, delay: float = 0.0) -> None:
-        from whatsapp.providers import ProviderError
-
         outcomes = []
         for job in jobs:
             try:
@@ -117,55 +109,13 @@ class InlineSender:
         pass
 
 
-class TwilioMessagesForm:
-    """Twilio's Messages create as form bytes: the fields one campaign's messages share are
-    encoded once, per message only To and the variables (or body)."""
-
-    def __init__(self, *, credentials: Credentials, shape: MessageShape):
-        shared: dict[str, str] = {}
-        if credentials.messaging_service_sid:
-            shared["MessagingServiceSid"] = credentials.messaging_service_sid
-        else:
-            shared["From"] = f"whatsapp:{credentials.sender_number}"
-        if shape.status_callback:
-            shared["StatusCallback"] = shape.status_callback
-        if shape.content_sid:
-            shared["ContentSid"] = shape.content_sid
-        self._to = urlencode(shared) + "&To=" + quote_plus("whatsapp:")
-        self._content = "&ContentVariables=" if shape.content_sid else "&Body="
-
-    def encode(self, job: SendJob) -> bytes:
-        return (self._to + quote_plus(job.to) + self._content + quote_plus(job.content)).encode()
-
-
-def outcome_of(job: SendJob, status: int, raw: bytes) -> SendOutcome:
-    """Twilio's answer to one create: the SID, or the refusal's code and message."""
-    try:
-        payload = json.loads(raw) if raw else {}
-    except ValueError:
-        payload = {}
-    if not isinstance(payload, dict):
-        payload = {}
-    if status in (200, 201) and payload.get("sid"):
-        return SendOutcome(job=job, sid=payload["sid"])
-    code = str(payload.get("code") or "")
-    transient = status >= 500 or status == 429 or code in TRANSIENT_ERROR_CODES
-    message = payload.get("message") or f"Twilio answered HTTP {status}"
-    return SendOutcome(job=job, error=message, code=code, transient=transient)
-
-
-class TwilioAsyncSender:
+class AsyncSender:
     def __init__(self, *, credentials: Credentials, concurrency: int, shape: MessageShape):
         self.concurrency = concurrency
-        base = (settings.TWILIO_API_BASE or TWILIO_API).rstrip("/")
-        self.url = URL(f"{base}/2010-04-01/Accounts/{credentials.account_sid}/Messages.json")
-        self.form = TwilioMessagesForm(credentials=credentials, shape=shape)
-        self.headers = {
-            "Authorization": aiohttp.encode_basic_auth(
-                credentials.account_sid, credentials.auth_token
-            ),
-            "Content-Type": "application/x-www-form-urlencoded",
-        }
+        self.client = AsyncMessagesClient(credentials=credentials)
+        self.form = self.client.form(
+            content_sid=shape.content_sid, status_callback=shape.status_callback
+        )
         self.results: queue.SimpleQueue[list[SendOutcome]] = queue.SimpleQueue()
         self._todo: collections.deque[SendJob] = collections.deque()
         self._idle: list[asyncio.Future] = []
@@ -184,13 +134,7 @@ class TwilioAsyncSender:
         asyncio.set_event_loop(self.loop)
 
         async def open_session():
-            self.session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(
-                    limit=self.concurrency, keepalive_timeout=30, ttl_dns_cache=300
-                ),
-                timeout=aiohttp.ClientTimeout(total=15, connect=5),
-                headers=self.headers,
-            )
+            self.session = self.client.session(concurrency=self.concurrency)
             self._loops = [self.loop.create_task(self._sending()) for _ in range(self.concurrency)]
 
         self.loop.run_until_complete(open_session())
@@ -252,14 +196,14 @@ class TwilioAsyncSender:
             self._finished(await self._send(job))
 
     async def _send(self, job: SendJob) -> SendOutcome:
+        form = self.form.encode(to=job.to, content=job.content)
         try:
-            async with self.session.post(self.url, data=self.form.encode(job)) as response:
-                raw = await response.read()
-                status = response.status
-        except aiohttp.ClientConnectorError as exc:  # never reached Twilio: safe to retry
-            return SendOutcome(job=job, error=f"Could not reach Twilio: {exc}", transient=True)
-        except (TimeoutError, aiohttp.ClientError) as exc:  # sent, answer lost: reconcile
+            return SendOutcome(job=job, sid=await self.client.create(self.session, form))
+        except ProviderError as exc:
             return SendOutcome(
-                job=job, error=f"No answer from Twilio: {type(exc).__name__}", unknown=True
+                job=job,
+                error=str(exc),
+                code=exc.code,
+                transient=exc.transient,
+                unknown=exc.unknown_outcome,
             )
-        return outcome_of(job, status, raw)

@@ -300,7 +300,7 @@ def campaign_act(*, campaign: Campaign, action: str) -> Campaign:
         if target == rules.STOPPED:
             recipients_settle_stopped(campaign_id=locked.pk, now=now)
     if kick:
-        from automations.campaigns.tasks import campaign_dispatch_kick
+        from automations.campaigns.queueing import campaign_dispatch_kick
 
         transaction.on_commit(lambda: campaign_dispatch_kick(locked.pk))
     return locked
@@ -383,7 +383,7 @@ def campaigns_start_due(*, now: datetime | None = None) -> list[int]:
             status=rules.RUNNING, started_at=now
         )
     if started:
-        from automations.campaigns.tasks import campaign_dispatch_kick
+        from automations.campaigns.queueing import campaign_dispatch_kick
 
         for pk in due:
             campaign_dispatch_kick(pk)

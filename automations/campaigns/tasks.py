@@ -9,16 +9,11 @@ from __future__ import annotations
 from celery import shared_task
 
 from automations.campaigns import dispatch, pacing, services
+from automations.campaigns.queueing import DISPATCH_TASK, campaign_dispatch_kick
 from gymsales.tenancy import all_companies
 
-QUEUE = "campaigns"
 
-
-def campaign_dispatch_kick(campaign_id: int, *, countdown: float = 0) -> None:
-    campaign_dispatch_task.apply_async(args=[campaign_id], countdown=countdown, queue=QUEUE)
-
-
-@shared_task(name="campaigns.dispatch", ignore_result=True)
+@shared_task(name=DISPATCH_TASK, ignore_result=True)
 def campaign_dispatch_task(campaign_id: int) -> str:
     result = dispatch.run_slice(campaign_id)
     if result.outcome == "more":

@@ -11,7 +11,6 @@ import pytest
 from django.utils import timezone
 
 from automations.campaigns import dispatch, services
-from automations.campaigns.sender import MessageShape, SendJob, TwilioMessagesForm
 from automations.models import CampaignRecipient
 from gymsales.models import Note
 from templates_app.rendering import PERSON_FIELDS, template_render
@@ -19,7 +18,6 @@ from tests.automations.conftest import make_template
 from tests.campaigns.conftest import make_campaign
 from tests.factories import PersonFactory, UserFactory
 from whatsapp.models import Message
-from whatsapp.providers import Credentials
 
 pytestmark = pytest.mark.django_db
 
@@ -89,39 +87,3 @@ def test_claim_without_a_content_template_sends_the_text(company, club, whatsapp
     (job,) = _claim_all(campaign)
 
     assert (job.to, job.content) == (person.phone_mobile, "Hi Dee!")
-
-
-def _decoded(form: bytes) -> dict:
-    from urllib.parse import parse_qs
-
-    return {k: v[0] for k, v in parse_qs(form.decode(), strict_parsing=True).items()}
-
-
-def test_the_request_form_is_twilios_messages_create():
-    job = SendJob(1, 2, None, "+447700900123", '{"1": "Ann & Bo = 100%"}')
-    credentials = Credentials(
-        company_id=1, account_sid="AC1", auth_token="t", sender_number="+14155238886"
-    )
-    shape = MessageShape(content_sid="HX1", status_callback="https://x.test/cb?a=1")
-
-    assert _decoded(TwilioMessagesForm(credentials=credentials, shape=shape).encode(job)) == {
-        "From": "whatsapp:+14155238886",
-        "StatusCallback": "https://x.test/cb?a=1",
-        "ContentSid": "HX1",
-        "To": "whatsapp:+447700900123",
-        "ContentVariables": '{"1": "Ann & Bo = 100%"}',
-    }
-    service = Credentials(
-        company_id=1,
-        account_sid="AC1",
-        auth_token="t",
-        sender_number="",
-        messaging_service_sid="MG1",
-    )
-    plain = MessageShape(content_sid="", status_callback="")
-    text = SendJob(1, 2, None, "+447700900123", "Hi + bye")
-    assert _decoded(TwilioMessagesForm(credentials=service, shape=plain).encode(text)) == {
-        "MessagingServiceSid": "MG1",
-        "To": "whatsapp:+447700900123",
-        "Body": "Hi + bye",
-    }

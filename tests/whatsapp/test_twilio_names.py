@@ -32,8 +32,6 @@ NAMES = {
 }
 # Indexed parameters (MediaUrl0, or the constant part of f"MediaUrl{i}") and the ad's Referral*.
 INDEXED = ("MediaUrl", "MediaContentType")
-# Until helper "dispatch" moves the campaigns' asynchronous Messages POST into the adapter.
-NOT_YET_MOVED = {ROOT / "automations" / "campaigns" / "sender.py"}
 
 
 def is_twilio_name(text: str) -> bool:
@@ -72,7 +70,7 @@ def app_sources() -> list[Path]:
         path
         for app in APPS
         for path in sorted((ROOT / app).rglob("*.py"))
-        if ADAPTER not in path.parents and path not in NOT_YET_MOVED
+        if ADAPTER not in path.parents
     ]
 
 

@@ -18,7 +18,12 @@ from whatsapp.providers import (
     WhatsAppBackend,
 )
 from whatsapp.providers.twilio.client import make_client
-from whatsapp.providers.twilio.errors import classify_rest_error, never_reached_twilio
+from whatsapp.providers.twilio.errors import (
+    answer_lost,
+    classify_rest_error,
+    never_reached_twilio,
+    unreachable,
+)
 
 _clients = threading.local()
 
@@ -70,17 +75,9 @@ class TwilioBackend(TwilioContentMixin, WhatsAppBackend):
             raise classify_rest_error(exc) from None
         except requests.exceptions.RequestException as exc:
             if never_reached_twilio(exc):
-                raise ProviderError(
-                    f"Could not reach Twilio: {type(exc).__name__}", transient=True
-                ) from None
+                raise unreachable(type(exc).__name__) from None
             # Twilio may have accepted it: sending again could send it twice. Reconciled instead.
-            raise ProviderError(
-                f"No answer from Twilio ({type(exc).__name__}); the message is looked up "
-                "before it is sent again.",
-                code="unknown",
-                transient=False,
-                unknown_outcome=True,
-            ) from None
+            raise answer_lost(type(exc).__name__) from None
         return SendResult(sid=created.sid, status=created.status or "queued")
 
     def messages_sent_to(self, *, to: str, since: datetime) -> list[FoundMessage]:

@@ -31,6 +31,22 @@ def provider_error(
     )
 
 
+def unreachable(reason: str) -> ProviderError:
+    """The request provably never reached Twilio: safe to send again."""
+    return ProviderError(f"Could not reach Twilio: {reason}", transient=True)
+
+
+def answer_lost(reason: str) -> ProviderError:
+    """The request went out but no answer came: Twilio may have accepted the message, so it is
+    looked up (reconciled) instead of sent again."""
+    return ProviderError(
+        f"No answer from Twilio ({reason}); the message is looked up before it is sent again.",
+        code="unknown",
+        transient=False,
+        unknown_outcome=True,
+    )
+
+
 def classify_rest_error(
     exc: TwilioRestException, *, default: str = "Twilio refused the message"
 ) -> ProviderError:
