@@ -6,6 +6,7 @@ class AutomationsConfig(AppConfig):
     verbose_name = "Automated Items and campaigns"
 
     def ready(self):
+        import automations.tasks  # noqa: F401 (registers the tasks the services enqueue by name)
         from automations import demo, services
         from automations.campaigns import demo as campaigns_demo
         from automations.campaigns import services as campaigns

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
+from celery import signature
 from django.db import transaction
 from django.utils import timezone
 
@@ -34,20 +35,8 @@ from gymsales.tenancy import all_companies, company_scope
 from templates_app.models import MessageTemplate
 
 logger = logging.getLogger(__name__)
+RUN_EXECUTE_TASK = "automations.run_execute"  # automations.tasks.automation_run_execute_task
 
-ITEM_FIELDS = (
-    "name",
-    "kind",
-    "active",
-    "trigger_event",
-    "delay_minutes",
-    "inactive_days",
-    "to_status",
-    "hours_before",
-    "club_id",
-    "sale_type",
-    "template_id",
-)
 # Which trigger parameter each event needs; the others are cleared so an item says only what applies.
 REQUIRED_PARAMS = {
     TriggerEvent.LEAD_REENGAGED: "inactive_days",
@@ -216,11 +205,10 @@ def automation_runs_record(
 
 
 def _enqueue_run(run_id: int) -> None:
-    """After the commit: never an error for the request (Redis down); beat's dispatch_due runs it."""
-    from automations.tasks import automation_run_execute_task
-
+    """After the commit: never an error for the request (Redis down); beat's dispatch_due runs it.
+    Enqueued by the task's name: the task module calls these services, never the reverse."""
     try:
-        automation_run_execute_task.delay(run_id)
+        signature(RUN_EXECUTE_TASK, args=(run_id,)).apply_async()
     except Exception:  # any broker failure: the run is pending in its row, beat executes it
         logger.warning("automation run %s: could not enqueue, beat will execute it", run_id)
 

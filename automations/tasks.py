@@ -19,7 +19,7 @@ def automations_sweep() -> int:
     return services.automations_sweep()
 
 
-@shared_task(name="automations.run_execute")
+@shared_task(name=services.RUN_EXECUTE_TASK)
 def automation_run_execute_task(run_id: int) -> None:
     """A run due at once, enqueued when its event commits (beat would pick it up anyway)."""
     services.automation_run_execute(run_id=run_id)

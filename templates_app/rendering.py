@@ -23,6 +23,19 @@ PERSON_FIELDS = {
     "owner_first_name": ("Owner's first name", lambda p: p.owner.first_name if p.owner else ""),
 }
 
+# Stock samples for Meta's reviewers when a variable mapped to a person field has none of its own.
+FIELD_SAMPLES = {
+    "first_name": "Jane",
+    "last_name": "Doe",
+    "full_name": "Jane Doe",
+    "email": "jane@example.com",
+    "phone_mobile": "+14155550100",
+    "club_name": "Downtown Club",
+    "company_name": "Demo Fitness",
+    "owner_name": "Sam Sales",
+    "owner_first_name": "Sam",
+}
+
 
 @dataclass(frozen=True)
 class RenderedTemplate:
@@ -47,6 +60,15 @@ def template_variable_numbers(text: str) -> list[str]:
         if number not in seen:
             seen.append(number)
     return seen
+
+
+def variable_sample(mapping: dict) -> str:
+    """The sample Meta's reviewers see for one variable."""
+    if "sample" in mapping:
+        return str(mapping["sample"] or "")
+    if "value" in mapping:
+        return str(mapping["value"] or "")
+    return FIELD_SAMPLES.get(mapping.get("field", ""), "")
 
 
 def _mapped_value(mapping: dict | None, person: Person) -> str:
@@ -142,8 +164,6 @@ def _header_text(template) -> str:
 def template_preview(*, template, person: Person | None = None) -> RenderedTemplate:
     """For the editor's preview only (never for sending): a person's values where they exist,
     the variable's sample where they don't."""
-    from templates_app.rules import variable_sample
-
     samples = {}
     for number, mapping in (template.variables or {}).items():
         if isinstance(mapping, dict):

@@ -17,25 +17,17 @@ from urllib.parse import urlparse
 
 from templates_app import meta_limits as limits
 from templates_app.models import TemplateCategory
-from templates_app.rendering import PERSON_FIELDS, VARIABLE, template_variable_numbers
+from templates_app.rendering import (
+    PERSON_FIELDS,
+    VARIABLE,
+    template_variable_numbers,
+    variable_sample,
+)
 
 WORD = re.compile(r"[^\W_]+", re.UNICODE)
 E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 CONTENT_SID = re.compile(r"^HX[0-9a-fA-F]{32}$")
 LANGUAGE = re.compile(limits.LANGUAGE_CODE_PATTERN)
-
-# Stock samples for Meta's reviewers when a variable mapped to a person field has none of its own.
-FIELD_SAMPLES = {
-    "first_name": "Jane",
-    "last_name": "Doe",
-    "full_name": "Jane Doe",
-    "email": "jane@example.com",
-    "phone_mobile": "+14155550100",
-    "club_name": "Downtown Club",
-    "company_name": "Demo Fitness",
-    "owner_name": "Sam Sales",
-    "owner_first_name": "Sam",
-}
 
 Errors = dict[str, list[str]]
 
@@ -249,12 +241,3 @@ def _check_mapping(errors: Errors, number: str, mapping) -> None:
             "variables",
             f"{label}: the sample is at most {limits.SAMPLE_MAX_CHARS} characters.",
         )
-
-
-def variable_sample(mapping: dict) -> str:
-    """The sample Meta's reviewers see for one variable."""
-    if "sample" in mapping:
-        return str(mapping["sample"] or "")
-    if "value" in mapping:
-        return str(mapping["value"] or "")
-    return FIELD_SAMPLES.get(mapping.get("field", ""), "")

@@ -256,7 +256,12 @@ def test_lead_created_enqueues_run_on_commit(
     from automations import tasks
 
     enqueued = []
-    monkeypatch.setattr(tasks.automation_run_execute_task, "delay", enqueued.append)
+    # Enqueued by name (automations.services.RUN_EXECUTE_TASK): the registered task's apply_async.
+    monkeypatch.setattr(
+        tasks.automation_run_execute_task,
+        "apply_async",
+        lambda args, kwargs=None, **options: enqueued.append(*args),
+    )
     with django_capture_on_commit_callbacks(execute=True):
         person = core.person_create(company=company, user=sales_user, data={"first_name": "Q"})
 
