@@ -30,6 +30,18 @@ OUTCOMES = [
     "limited",
 ]
 
+RECIPIENT_FIELDS = [
+    "state",
+    "error_code",
+    "attempts",
+    "sent_at",
+    "failed_at",
+    "replied_at",
+    "opted_out_at",
+    "updated_at",
+    "message",
+]
+
 
 def seed(*, company, users: dict) -> list[str]:
     promo = MessageTemplate.objects.filter(company=company, name="Class promo").first()
@@ -56,6 +68,7 @@ def seed(*, company, users: dict) -> list[str]:
 
 
 def _finished(company, template, admin) -> None:
+    """A campaign sent nine days ago to every person, with OUTCOMES as its recipients' fates."""
     started = timezone.now() - timedelta(days=9)
     campaign = Campaign.objects.create(
         company=company,
@@ -76,54 +89,54 @@ def _finished(company, template, admin) -> None:
     messages = []
     for index, recipient in enumerate(recipients):
         outcome = OUTCOMES[index % len(OUTCOMES)]
-        failed = outcome in ("failed", "limited")
-        code = {"failed": "63024", "limited": "63049"}.get(outcome, "")
-        messages.append(
-            Message(
-                company=company,
-                person=recipient.person,
-                direction=Direction.OUTBOUND,
-                body=template.body.replace("{{1}}", recipient.person.first_name),
-                template=template,
-                status=MessageStatus.FAILED if failed else outcome,
-                error_code=code,
-                limited_by_meta=code == "63049",
-                sid=new_message_sid(),
-                sent_by=admin,
-                to_number=recipient.phone,
-                origin="campaign",
-                business_initiated=True,
-                send_attempts=1,
-                created_at=started + timedelta(seconds=index),
-            )
-        )
-        recipient.state = RecipientState.FAILED if failed else outcome
-        recipient.error_code = code
-        recipient.attempts = 1
-        recipient.sent_at = started + timedelta(seconds=index)
-        recipient.failed_at = recipient.sent_at if failed else None
-        if outcome == "read" and index % 3 == 0:
-            recipient.replied_at = started + timedelta(hours=2, minutes=index)
-        if index == 4:
-            recipient.opted_out_at = started + timedelta(hours=5)
-        recipient.updated_at = started + timedelta(hours=6)
+        sent_at = started + timedelta(seconds=index)
+        messages.append(_message(recipient, template, admin, outcome, sent_at))
+        _recipient_settle(recipient, outcome, index, sent_at, started)
     Message.objects.bulk_create(messages)
     for recipient, message in zip(recipients, messages, strict=True):
         recipient.message = message
-    CampaignRecipient.objects.bulk_update(
-        recipients,
-        [
-            "state",
-            "error_code",
-            "attempts",
-            "sent_at",
-            "failed_at",
-            "replied_at",
-            "opted_out_at",
-            "updated_at",
-            "message",
-        ],
-    )
+    CampaignRecipient.objects.bulk_update(recipients, RECIPIENT_FIELDS)
     Campaign.objects.filter(pk=campaign.pk).update(
         status="completed", finished_at=started + timedelta(minutes=3)
     )
+
+
+def _error_code(outcome: str) -> str:
+    return {"failed": "63024", "limited": "63049"}.get(outcome, "")
+
+
+def _message(recipient, template, admin, outcome: str, sent_at) -> Message:
+    """The recipient's message as it ended up (`outcome`), not saved."""
+    code = _error_code(outcome)
+    return Message(
+        company_id=recipient.company_id,
+        person=recipient.person,
+        direction=Direction.OUTBOUND,
+        body=template.body.replace("{{1}}", recipient.person.first_name),
+        template=template,
+        status=MessageStatus.FAILED if code else outcome,
+        error_code=code,
+        limited_by_meta=code == "63049",
+        sid=new_message_sid(),
+        sent_by=admin,
+        to_number=recipient.phone,
+        origin="campaign",
+        business_initiated=True,
+        send_attempts=1,
+        created_at=sent_at,
+    )
+
+
+def _recipient_settle(recipient, outcome: str, index: int, sent_at, started) -> None:
+    """The recipient's state after `outcome`: some replied, one opted out (not saved)."""
+    code = _error_code(outcome)
+    recipient.state = RecipientState.FAILED if code else outcome
+    recipient.error_code = code
+    recipient.attempts = 1
+    recipient.sent_at = sent_at
+    recipient.failed_at = sent_at if code else None
+    if outcome == "read" and index % 3 == 0:
+        recipient.replied_at = started + timedelta(hours=2, minutes=index)
+    if index == 4:
+        recipient.opted_out_at = started + timedelta(hours=5)
+    recipient.updated_at = started + timedelta(hours=6)
