@@ -30,7 +30,8 @@ from automations.models import (
     TriggerEvent,
 )
 from gymsales.errors import DomainError, FieldErrors
-from gymsales.models import Appointment, Club, Company, Person, PersonStatus, SaleType
+from gymsales.models import Appointment, Club, Company, Person, PersonStatus
+from gymsales.services import sale_type_get
 from gymsales.tenancy import all_companies, company_scope
 from templates_app.models import MessageTemplate
 
@@ -47,7 +48,6 @@ EVENT_PARAMS = {
     "hours_before": TriggerEvent.APPOINTMENT_UPCOMING,
     "to_status": TriggerEvent.STATUS_CHANGED,
 }
-SALE_TYPE_NAMES = {"membership": "Membership", "secondary": "Secondary Sales"}
 DISPATCH_BATCH = 200
 # The sweep looks this far back for inbound WhatsApp messages that may re-engage a lead; run
 # keys make overlapping sweeps harmless.
@@ -107,12 +107,8 @@ def _apply(*, item: AutomatedItem, values: dict[str, Any]) -> None:
             errors["club_id"] = ["No such club in this company."]
     sale_type = None
     if values.get("sale_type"):
-        if values["sale_type"] in SALE_TYPE_NAMES:
-            # Reference rows; recreated if a database flush removed them.
-            sale_type = SaleType.objects.get_or_create(
-                key=values["sale_type"], defaults={"name": SALE_TYPE_NAMES[values["sale_type"]]}
-            )[0]
-        else:
+        sale_type = sale_type_get(values["sale_type"])
+        if sale_type is None:
             errors["sale_type"] = ["Must be membership or secondary."]
     if errors:
         raise FieldErrors(errors)

@@ -251,6 +251,14 @@ def person_update(*, person: Person, user: User | None, data: dict[str, Any]) ->
     return person
 
 
+def sale_type_get(key: str) -> SaleType | None:
+    """The SaleType of a SaleTypeKey (`membership`, `secondary`); None for any other key.
+    Reference data (migration 0003), recreated if a database flush removed it."""
+    if key not in SALE_TYPES:
+        return None
+    return SaleType.objects.get_or_create(key=key, defaults={"name": SALE_TYPES[key]})[0]
+
+
 def sale_create(
     *,
     person: Person,
@@ -260,12 +268,9 @@ def sale_create(
     won_at: datetime | None = None,
 ) -> Sale:
     """Record a won sale (`membership` or `secondary`) for a person; reports attribute it."""
-    if sale_type not in SALE_TYPES:
+    kind = sale_type_get(sale_type)
+    if kind is None:
         raise FieldErrors({"sale_type": [f"Is not a sale type: {sale_type}."]})
-    # Reference data (migration 0003); recreated if a database flush removed it.
-    kind, _ = SaleType.objects.get_or_create(
-        key=sale_type, defaults={"name": SALE_TYPES[sale_type]}
-    )
     if amount < 0:
         raise FieldErrors({"amount": ["Must be 0 or more."]})
     return Sale.objects.create(

@@ -6,7 +6,8 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from gymsales.models import NoteKind, Person, SaleType
+from gymsales.models import NoteKind, Person, SaleTypeKey
+from gymsales.services import sale_type_get
 from whatsapp.models import Conversation, Direction, Message, MessageStatus, WhatsAppSettings
 from whatsapp.providers import new_message_sid
 from whatsapp.services.notes import note_create
@@ -34,9 +35,7 @@ def seed(*, company, users: dict) -> list[str]:
         return []
     if Message.objects.filter(company=company, person=person).exists():
         return [f"WhatsApp demo conversation: person {person.pk} ({person.full_name})"]
-    membership, _ = SaleType.objects.get_or_create(
-        key="membership", defaults={"name": "Membership"}
-    )
+    membership = sale_type_get(SaleTypeKey.MEMBERSHIP)
     now = timezone.now()
     sales = users.get("sales")
     script = [

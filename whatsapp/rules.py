@@ -44,6 +44,12 @@ class SendFacts:
     messaging_limit: int | None = None  # None: unlimited
 
 
+def template_edited(*, body: str | None, rendered_text: str) -> bool:
+    """Staff changed a template's text before sending (it then goes as free text: inside a session
+    only). A blank body is no edit."""
+    return bool(body and body.strip()) and body.strip() != rendered_text.strip()
+
+
 def is_business_initiated(*, is_template: bool, session_active: bool) -> bool:
     """A template outside a session opens a business-initiated conversation (counts to the limit)."""
     return is_template and not session_active

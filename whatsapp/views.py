@@ -18,7 +18,7 @@ from gymsales.models import Club, NoteKind
 from gymsales.pages import company_staff_required
 from gymsales.parsing import parse_date, parse_id
 from gymsales.profile import panel_templates
-from whatsapp import page_data, services
+from whatsapp import page_data, rules, services
 from whatsapp import selectors as wa_selectors
 from whatsapp.profile import dialog_context, history_context, whatsapp_state
 from whatsapp.providers import ProviderError
@@ -128,7 +128,7 @@ def _send(request, person, context) -> str | None:
         if context["template"] is None:
             return "Choose a template to send."
         kwargs["template"] = context["template"]
-        edited = body.strip() and body.strip() != context["body_text"].strip()
+        edited = rules.template_edited(body=body, rendered_text=context["body_text"])
         if context["body_editable"] and edited:
             kwargs["body"] = body
     try:

@@ -168,3 +168,11 @@ def test_status_moves_forward_only(current, new, moves):
 )
 def test_opt_keywords(body, keyword):
     assert rules.opt_keyword(body) == keyword
+
+
+@pytest.mark.parametrize(
+    ("body", "edited"),
+    [(None, False), ("", False), ("  \n", False), (" Hi Eve \n", False), ("Hi Eve!", True)],
+)
+def test_template_edited_only_when_staff_changed_the_text(body, edited):
+    assert rules.template_edited(body=body, rendered_text="Hi Eve") is edited

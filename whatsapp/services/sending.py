@@ -19,7 +19,7 @@ from gymsales.models import (
     SaleType,
     User,
 )
-from gymsales.services import person_set_opt_out
+from gymsales.services import person_set_opt_out, sale_type_get
 from whatsapp import rules, selectors
 from whatsapp.models import (
     Direction,
@@ -31,7 +31,6 @@ from whatsapp.services.notes import note_create
 from whatsapp.services.queue import MESSAGE_DELIVER, enqueue
 
 logger = logging.getLogger(__name__)
-SALE_TYPE_NAMES = {"membership": "Membership", "secondary": "Secondary Sales"}
 
 
 # --- Sending: the request side ----------------------------------------------------------------
@@ -41,12 +40,10 @@ def _sale_type(sale_type) -> SaleType | None:
     if sale_type is None or isinstance(sale_type, SaleType):
         return sale_type
     key = str(sale_type)
-    if key not in SALE_TYPE_NAMES:
-        found = SaleType.objects.filter(key=key).first()
-        if found is None:
-            raise FieldErrors({"sale_type": ["Must be membership or secondary."]})
-        return found
-    return SaleType.objects.get_or_create(key=key, defaults={"name": SALE_TYPE_NAMES[key]})[0]
+    found = sale_type_get(key) or SaleType.objects.filter(key=key).first()
+    if found is None:
+        raise FieldErrors({"sale_type": ["Must be membership or secondary."]})
+    return found
 
 
 def message_send(
@@ -80,8 +77,8 @@ def message_send(
 
             rendered = template_render(template=template, person=person, variables=variables)
         text = rendered.text if rendered else template.body
-        if body is not None and body.strip() and rendered is not None:
-            edited = body.strip() != rendered.text.strip()
+        if rendered is not None:
+            edited = rules.template_edited(body=body, rendered_text=rendered.text)
             text = body if edited else rendered.text
     else:
         text = body or ""
