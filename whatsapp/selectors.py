@@ -25,8 +25,12 @@ NOT_COUNTED = [MessageStatus.NOT_SENT]
 
 
 def whatsapp_settings_for(*, company: Company) -> WhatsAppSettings:
-    settings, _ = WhatsAppSettings.objects.get_or_create(company=company)
-    return settings
+    """The company's settings. Every company gets its row when created (COMPANY_CREATED_HANDLERS);
+    one without (made in the Django admin) reads as the defaults, WhatsApp off, unsaved: a read
+    never writes. whatsapp_settings_update creates the row."""
+    return WhatsAppSettings.objects.filter(company=company).first() or WhatsAppSettings(
+        company=company
+    )
 
 
 def credentials_for(settings: WhatsAppSettings) -> Credentials:

@@ -69,6 +69,27 @@ def test_list_and_get_companies(api, superuser, company, other_company):
     assert client.get("/api/v1/companies/999999").status_code == 404
 
 
+def test_reading_a_company_without_whatsapp_settings_writes_nothing(
+    api, superuser, company, other_company
+):
+    """A company made in the Django admin has no settings row: reads show WhatsApp off, and
+    only a write creates the row."""
+    WhatsAppSettings.objects.filter(company=company).delete()
+    client = api(superuser)
+    listed = client.get("/api/v1/companies").json()["collection"]
+    settings = client.get(f"/api/v1/companies/{company.pk}/whatsapp").json()
+
+    assert {c["id"]: c["whatsapp_enabled"] for c in listed} == {
+        company.pk: False,
+        other_company.pk: False,
+    }
+    assert settings["enabled"] is False and settings["twilio_account_sid"] is None
+    assert not WhatsAppSettings.objects.filter(company=company).exists()
+    client.put(f"/api/v1/companies/{company.pk}/whatsapp", {"enabled": True}, format="json")
+    assert WhatsAppSettings.objects.get(company=company).enabled is True
+    assert client.get("/api/v1/companies").json()["collection"][0]["whatsapp_enabled"] is True
+
+
 def test_company_staff_cannot_use_platform_endpoints(api, admin_user, other_company, company):
     client = api(admin_user)
 
