@@ -11,7 +11,9 @@ class AutomationsConfig(AppConfig):
         from automations.campaigns import demo as campaigns_demo
         from automations.campaigns import services as campaigns
         from gymsales import services as core
+        from gymsales.context_processors import nav_item_register
         from gymsales.demo import demo_seeder_register
+        from gymsales.models import Role
         from whatsapp.services import hooks as whatsapp
 
         # Handlers run inside the transaction of the change, so a run is recorded exactly when
@@ -33,3 +35,5 @@ class AutomationsConfig(AppConfig):
                 handlers.append(handler)
         demo_seeder_register(demo.seed)
         demo_seeder_register(campaigns_demo.seed)
+        nav_item_register("Automations", "/settings/automations/", {Role.ADMIN})
+        nav_item_register("Campaigns", "/campaigns/", {Role.MANAGER, Role.ADMIN})

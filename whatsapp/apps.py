@@ -39,10 +39,12 @@ def _settings_changed(sender, **kwargs):
 
 def _plug_into_the_core():
     """The hooks of the apps below: a new company's settings, the Client Profile's panel, the
-    fields of a Person and a Company in the API, the demo data; the templates' Twilio credentials."""
+    fields of a Person and a Company in the API, the demo data, the Newsfeed in the navigation;
+    the templates' Twilio credentials."""
     from gymsales import services
     from gymsales.api.people import person_field_register
     from gymsales.api.platform import company_field_register
+    from gymsales.context_processors import nav_item_register
     from gymsales.demo import demo_seeder_register
     from gymsales.profile import profile_panel_register
     from templates_app import services as templates
@@ -56,5 +58,6 @@ def _plug_into_the_core():
     person_field_register(api.PERSON_FIELD, example=api.PERSON_EXAMPLE)
     company_field_register(api.COMPANY_FIELD)
     demo_seeder_register(demo.seed)
+    nav_item_register("Newsfeed", "/newsfeed/")
     if credentials_for_company not in templates.CREDENTIALS_LOOKUP:
         templates.CREDENTIALS_LOOKUP.append(credentials_for_company)
