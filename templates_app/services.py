@@ -18,6 +18,7 @@ from django.utils import timezone
 from gymsales.errors import DomainError, FieldErrors
 from gymsales.models import Company
 from templates_app import meta_limits
+from templates_app.content import content_draft
 from templates_app.models import NAME_TAKEN, MessageTemplate, TemplateStatus
 from templates_app.rules import template_errors
 from whatsapp.providers import Credentials, ProviderError, WhatsAppBackend, get_backend
@@ -239,11 +240,12 @@ def template_submit(*, template: MessageTemplate) -> MessageTemplate:
         template.content_sid = ""  # Meta reviews a Content resource once: file a new one
     template.submitted_at = now
     backend = _backend(template.company)
+    draft = content_draft(template)
     try:
         if not template.content_sid:
-            template.content_sid = backend.content_create(template=template)
+            template.content_sid = backend.content_create(draft=draft)
             MessageTemplate.objects.filter(pk=template.pk).update(content_sid=template.content_sid)
-        approval = backend.content_submit(template=template)
+        approval = backend.content_submit(content_sid=template.content_sid, draft=draft)
     except ProviderError as exc:
         MessageTemplate.objects.filter(pk=template.pk).update(status=previous, submitted_at=None)
         raise _provider_refused(exc) from exc
@@ -281,7 +283,9 @@ def template_sync(*, template: MessageTemplate) -> MessageTemplate:
             code="not_submitted",
         )
     try:
-        approval = _backend(template.company).content_fetch_approval(template=template)
+        approval = _backend(template.company).content_fetch_approval(
+            content_sid=template.content_sid, submitted_at=template.submitted_at
+        )
     except ProviderError as exc:
         raise _provider_refused(exc) from exc
     _record_approval(template, status=approval.status, rejection_reason=approval.rejection_reason)

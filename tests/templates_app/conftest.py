@@ -1,15 +1,15 @@
 import pytest
 
-from templates_app.content_backends import locmem_reset
 from templates_app.models import MessageTemplate, TemplateStatus
+from whatsapp.providers import locmem
 
 
 @pytest.fixture(autouse=True)
 def _locmem_backend(settings):
     settings.WHATSAPP_BACKEND = "locmem"
-    locmem_reset()
+    locmem.reset()
     yield
-    locmem_reset()
+    locmem.reset()
 
 
 VALID = {

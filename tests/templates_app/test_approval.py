@@ -4,9 +4,11 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from templates_app import content_backends as cb
+from templates_app.content import content_draft
 from templates_app.models import MessageTemplate, TemplateStatus
 from templates_app.tasks import sync_template_approvals
+from whatsapp.providers import locmem
+from whatsapp.providers.twilio.content import content_body
 
 URL = "/api/v1/whatsapp/templates"
 
@@ -25,7 +27,7 @@ def test_submit_creates_content_and_files_approval_then_sync_reads_approval(
     assert submitted.status_code == 200
     sid = submitted.json()["content_sid"]
     assert submitted.json()["status"] == "pending"
-    assert cb.locmem_contents[sid] == {
+    assert locmem.contents[sid] == {
         "friendly_name": f"welcome_new_lead_{template.pk}",
         "language": "en",
         "variables": {"1": "Ana", "2": "Downtown Club"},
@@ -36,13 +38,13 @@ def test_submit_creates_content_and_files_approval_then_sync_reads_approval(
             }
         },
     }
-    assert cb.locmem_approval_requests[sid] == {
+    assert locmem.approval_requests[sid] == {
         "name": f"welcome_new_lead_{template.pk}",
         "category": "UTILITY",
     }
     assert client.post(f"{URL}/{template.pk}/sync").json()["status"] == "pending"
 
-    cb.locmem_set_approval(sid, "approved")
+    locmem.set_approval(sid, "approved")
     synced = client.post(f"{URL}/{template.pk}/sync")
 
     assert synced.json()["status"] == "approved"
@@ -57,7 +59,7 @@ def test_rejection_reason_is_read_back_and_resubmit_files_new_content(
     template = make_template()
     client = api(admin_user)
     first_sid = client.post(f"{URL}/{template.pk}/submit").json()["content_sid"]
-    cb.locmem_set_approval(first_sid, "rejected", "INVALID_FORMAT")
+    locmem.set_approval(first_sid, "rejected", "INVALID_FORMAT")
 
     synced = client.post(f"{URL}/{template.pk}/sync").json()
 
@@ -77,7 +79,7 @@ def test_invalid_template_cannot_be_submitted_and_nothing_reaches_twilio(
 
     assert response.status_code == 422
     assert list(response.json()["errors"]) == ["footer"]
-    assert cb.locmem_contents == {}
+    assert locmem.contents == {}
     template.refresh_from_db()
     assert template.status == "draft"
 
@@ -91,7 +93,7 @@ def test_pending_template_cannot_be_submitted_again(api, admin_user, make_templa
 
     assert again.status_code == 422
     assert again.json()["code"] == "not_submittable"
-    assert len(cb.locmem_contents) == 1
+    assert len(locmem.contents) == 1
 
 
 def test_sync_without_content_sid_is_422(api, admin_user, make_template):
@@ -109,7 +111,7 @@ def test_provider_failure_on_submit_rolls_the_status_back(
     from whatsapp.providers import ProviderError
     from whatsapp.providers.locmem import LocmemBackend
 
-    def refuse(self, *, template):
+    def refuse(self, **call):
         raise ProviderError("Twilio is down", status=503, transient=True)
 
     monkeypatch.setattr(LocmemBackend, "content_create", refuse)
@@ -134,9 +136,9 @@ def test_beat_task_syncs_pending_and_approved_templates_of_every_company(
         company=other_company, status=TemplateStatus.APPROVED, content_sid="HX" + "2" * 32
     )
     draft = make_template(name="Draft", status=TemplateStatus.DRAFT)
-    cb.locmem_contents.update({ours.content_sid: {}, theirs.content_sid: {}})
-    cb.locmem_set_approval(ours.content_sid, "approved")
-    cb.locmem_set_approval(theirs.content_sid, "paused")
+    locmem.contents.update({ours.content_sid: {}, theirs.content_sid: {}})
+    locmem.set_approval(ours.content_sid, "approved")
+    locmem.set_approval(theirs.content_sid, "paused")
 
     assert sync_template_approvals() == 2
 
@@ -184,7 +186,7 @@ def test_content_type_follows_the_template_shape(
 ):
     template = make_template(buttons=buttons, header=header, footer=footer)
 
-    assert list(cb.content_payload(template)["types"]) == [content_type]
+    assert list(content_body(content_draft(template))["types"]) == [content_type]
 
 
 def test_sendable_selector_only_lists_approved(make_template, company):
@@ -219,14 +221,14 @@ def test_twilio_approved_follows_the_synced_approval(
     template = make_template()
     sid = api(admin_user).post(f"{URL}/{template.pk}/submit").json()["content_sid"]
     client.force_login(admin_user)
-    cb.locmem_set_approval(sid, "approved")
+    locmem.set_approval(sid, "approved")
 
     approved = api(admin_user).post(f"{URL}/{template.pk}/sync").json()
 
     assert (approved["status"], approved["twilio_approved"]) == ("approved", True)
     row = _list_row(client, template.name)
     assert ">Approved</span>" in row and "<td>Yes</td>" in row
-    cb.locmem_set_approval(sid, withdrawn, "Meta says no")
+    locmem.set_approval(sid, withdrawn, "Meta says no")
 
     taken_back = api(admin_user).post(f"{URL}/{template.pk}/sync").json()
 

@@ -1,9 +1,15 @@
 """WhatsApp provider backends, chosen by settings.WHATSAPP_BACKEND like Django's email backends.
 
-One small contract (`WhatsAppBackend`): `send(outbound) -> SendResult` for messages,
-`messages_sent_to(to=, since=)` to find what Twilio holds when a send's outcome is unknown, and the Content
-API calls for templates (`content_create`, `content_submit`, `content_fetch_approval`, implemented by
-the mixins in `templates_app.content_backends`). The company's credentials are passed in.
+One small contract (`WhatsAppBackend`), in plain values (payloads and SIDs, never our models):
+`send(outbound) -> SendResult` and `after_send`; `messages_sent_to(to=, since=)` to find what the
+provider holds when a send's outcome is unknown; `fetch_media(url)` for inbound media; and the
+Content API for templates (`content_create(draft=)`, `content_submit(content_sid=, draft=)`,
+`content_fetch_approval(content_sid=, submitted_at=)`). The company's credentials are passed in.
+
+Backends: `twilio` (the adapter package `whatsapp.providers.twilio`), `console` (development:
+logs, and plays Twilio's callbacks), `locmem` (tests: in memory). What webhooks tell us arrives
+as `whatsapp.providers.events` (StatusEvent, InboundEvent). tests/whatsapp/test_backend_contract.py
+runs every method on every backend.
 """
 
 from __future__ import annotations
@@ -96,6 +102,31 @@ class ProviderError(Exception):
 
 
 @dataclass(frozen=True)
+class ContentDraft:
+    """A WhatsApp template as filed with the provider's content API (built by
+    templates_app.content: the provider's adapter turns it into its own request)."""
+
+    name: str  # Meta's template name: lowercase letters, digits and underscores
+    language: str
+    category: str  # utility | marketing | authentication
+    body: str
+    header: dict = field(default_factory=dict, hash=False)  # {"type": "text"|"image"|..., ...}
+    footer: str = ""
+    buttons: tuple[dict, ...] = field(
+        default=(), hash=False
+    )  # {"type": "quick_reply"|"url"|"phone", ...}
+    variable_samples: dict[str, str] = field(default_factory=dict, hash=False)  # "1" → sample
+
+
+@dataclass(frozen=True)
+class MediaContent:
+    """An inbound message's media as fetched from the provider."""
+
+    content_type: str
+    content: bytes
+
+
+@dataclass(frozen=True)
 class ContentApproval:
     """Twilio Content API's WhatsApp approval state for one Content resource."""
 
@@ -106,20 +137,18 @@ class ContentApproval:
 
 
 class WhatsAppBackend:
+    """The contract every backend implements (see the module's docstring)."""
+
     def __init__(self, *, credentials: Credentials):
         self.credentials = credentials
 
     def send(self, outbound: OutboundMessage) -> SendResult:
+        """Hand one message to the provider. Raises ProviderError (transient, permanent, or
+        unknown_outcome when it may have been accepted)."""
         raise NotImplementedError
 
     def after_send(self, outbound: OutboundMessage, result: SendResult) -> None:
         """Called once the SID is stored (the console backend plays its callbacks from here)."""
-
-    def fetch_media(self, url: str):
-        """An inbound message's media, fetched with the company's credentials (MediaContent)."""
-        from whatsapp.providers.media import media_fetch_over_http
-
-        return media_fetch_over_http(url, credentials=self.credentials)
 
     def messages_sent_to(self, *, to: str, since: datetime) -> list[FoundMessage]:
         """Messages sent from this company's sender to `to` (E.164) since `since`, as the
@@ -127,14 +156,25 @@ class WhatsAppBackend:
         """
         raise NotImplementedError
 
-    # Content API (templates): see templates_app.content_backends
-    def content_create(self, *, template) -> str:
+    def fetch_media(self, url: str) -> MediaContent:
+        """An inbound message's media, fetched with the company's credentials. Raises
+        ProviderError when it cannot be fetched."""
         raise NotImplementedError
 
-    def content_submit(self, *, template) -> ContentApproval:
+    # Content API (templates)
+    def content_create(self, *, draft: ContentDraft) -> str:
+        """File the template as a Content resource; returns its Content SID."""
         raise NotImplementedError
 
-    def content_fetch_approval(self, *, template) -> ContentApproval:
+    def content_submit(self, *, content_sid: str, draft: ContentDraft) -> ContentApproval:
+        """Ask Meta (through the provider) to approve the Content resource for WhatsApp."""
+        raise NotImplementedError
+
+    def content_fetch_approval(
+        self, *, content_sid: str, submitted_at: datetime | None = None
+    ) -> ContentApproval:
+        """Meta's verdict on the Content resource as the provider knows it now (`submitted_at`:
+        when the approval was requested, for the console backend's pretend review)."""
         raise NotImplementedError
 
 

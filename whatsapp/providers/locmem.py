@@ -1,20 +1,29 @@
-"""The `locmem` WhatsApp backend: an in-memory outbox for tests (like Django's locmem email)."""
+"""The `locmem` WhatsApp backend: an in-memory outbox for tests (like Django's locmem email).
+
+Its state is shared by every LocmemBackend in the process (like mail.outbox); `reset()` empties
+it. Content resources are kept as the twilio backend would file them (Twilio's request body).
+"""
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime
 
 from django.utils import timezone
 
-from templates_app.content_backends import LocmemContentMixin
 from whatsapp.providers import (
+    ContentApproval,
+    ContentDraft,
     FoundMessage,
+    MediaContent,
     OutboundMessage,
     ProviderError,
     SendResult,
     WhatsAppBackend,
     new_message_sid,
 )
+from whatsapp.providers.console import new_content_sid
+from whatsapp.providers.twilio.content import approval_request_body, content_body
 
 # Every message "sent", in order: dicts with the outbound message, its SID and the company.
 outbox: list[dict] = []
@@ -26,6 +35,11 @@ media_fetches: list[dict] = []
 # Errors to raise AFTER the next sends were recorded: Twilio got the message but the answer was
 # lost (a reset after the request was written, a read timeout).
 lose_answer_next: list[ProviderError] = []
+# Content API: Content SID → the request body filed; approval requests; Meta's decisions.
+contents: dict[str, dict] = {}
+approval_requests: dict[str, dict] = {}
+approvals: dict[str, ContentApproval] = {}
+_lock = threading.Lock()
 
 
 def reset() -> None:
@@ -34,9 +48,23 @@ def reset() -> None:
     media.clear()
     media_fetches.clear()
     lose_answer_next.clear()
+    with _lock:
+        contents.clear()
+        approval_requests.clear()
+        approvals.clear()
 
 
-class LocmemBackend(LocmemContentMixin, WhatsAppBackend):
+def set_approval(content_sid: str, status: str, rejection_reason: str = "") -> None:
+    """Tests: play Meta's decision on a submitted Content resource."""
+    with _lock:
+        approvals[content_sid] = ContentApproval(status, rejection_reason)
+
+
+def _content_not_found() -> ProviderError:
+    return ProviderError("Content not found", code="20404", status=404, transient=False)
+
+
+class LocmemBackend(WhatsAppBackend):
     def send(self, outbound: OutboundMessage) -> SendResult:
         if fail_next:
             raise fail_next.pop(0)
@@ -55,7 +83,7 @@ class LocmemBackend(LocmemContentMixin, WhatsAppBackend):
             raise lose_answer_next.pop(0)
         return SendResult(sid=sid, status="queued")
 
-    def fetch_media(self, url: str):
+    def fetch_media(self, url: str) -> MediaContent:
         media_fetches.append({"url": url, "credentials": self.credentials})
         if url not in media:
             raise ProviderError("Twilio answered 404 for this media.", status=404, transient=False)
@@ -80,3 +108,27 @@ class LocmemBackend(LocmemContentMixin, WhatsAppBackend):
             and sent["message"].to == to
             and sent["at"] >= since
         ]
+
+    def content_create(self, *, draft: ContentDraft) -> str:
+        sid = new_content_sid()
+        with _lock:
+            contents[sid] = content_body(draft)
+        return sid
+
+    def content_submit(self, *, content_sid: str, draft: ContentDraft) -> ContentApproval:
+        with _lock:
+            if content_sid not in contents:
+                raise _content_not_found()
+            approval_requests[content_sid] = approval_request_body(
+                name=draft.name, category=draft.category
+            )
+            approvals[content_sid] = ContentApproval("pending")
+        return ContentApproval("pending")
+
+    def content_fetch_approval(
+        self, *, content_sid: str, submitted_at: datetime | None = None
+    ) -> ContentApproval:
+        with _lock:
+            if content_sid not in contents:
+                raise _content_not_found()
+            return approvals.get(content_sid, ContentApproval("unsubmitted"))

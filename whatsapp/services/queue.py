@@ -7,11 +7,13 @@ from __future__ import annotations
 
 from celery import signature
 
+from whatsapp.providers.console import POST_STATUS_TASK
+
 MESSAGE_DELIVER = "whatsapp.message_deliver"
 MESSAGE_RECONCILE = "whatsapp.message_reconcile"
 SENDS_SWEEP = "whatsapp.sends_sweep"
 WEBHOOK_EVENTS_DRAIN = "whatsapp.webhook_events_drain"
-CONSOLE_POST_STATUS = "whatsapp.console_post_status"
+CONSOLE_POST_STATUS = POST_STATUS_TASK  # the console backend enqueues it itself
 
 
 def enqueue(task: str, *args, countdown: float | None = None) -> None:

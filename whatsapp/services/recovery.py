@@ -19,9 +19,9 @@ from whatsapp import rules
 from whatsapp.models import Message, MessageStatus, WhatsAppSettings
 from whatsapp.providers import FoundMessage, ProviderError, get_backend
 from whatsapp.providers.events import StatusEvent
+from whatsapp.selectors import credentials_for
 from whatsapp.services.events import message_status_apply
 from whatsapp.services.queue import MESSAGE_DELIVER, MESSAGE_RECONCILE, enqueue
-from whatsapp.services.settings import credentials_for
 
 logger = logging.getLogger(__name__)
 

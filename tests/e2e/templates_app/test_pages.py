@@ -3,9 +3,9 @@
 import pytest
 from playwright.sync_api import expect
 
-from templates_app import content_backends as cb
 from templates_app.models import MessageTemplate
 from tests.conftest import log_in, screenshot
+from whatsapp.providers import locmem
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 WARNING = (
@@ -47,7 +47,7 @@ def test_create_with_live_validation_then_submit_and_sync_to_approved(
     page.get_by_role("button", name="Submit for approval").click()
     expect(page.get_by_test_id("status")).to_have_text("Pending")
     template = MessageTemplate.objects.get(company=company)
-    cb.locmem_set_approval(template.content_sid, "approved")
+    locmem.set_approval(template.content_sid, "approved")
     page.get_by_role("button", name="Sync status").click()
     expect(page.get_by_test_id("status")).to_have_text("Approved")
     screenshot(page, "template-approved")

@@ -1,4 +1,5 @@
-"""The `twilio` WhatsApp backend: the official client's Messages.create and Messages list."""
+"""The `twilio` WhatsApp backend: the official client's Messages create and Messages list, the
+Content API (whatsapp.providers.twilio.content) and inbound media (.media)."""
 
 from __future__ import annotations
 
@@ -9,21 +10,23 @@ from datetime import datetime
 import requests
 from twilio.base.exceptions import TwilioRestException
 
-from templates_app.content_backends import TwilioContentMixin
 from whatsapp.providers import (
     FoundMessage,
+    MediaContent,
     OutboundMessage,
     ProviderError,
     SendResult,
     WhatsAppBackend,
 )
 from whatsapp.providers.twilio.client import make_client
+from whatsapp.providers.twilio.content import ContentAPI
 from whatsapp.providers.twilio.errors import (
     answer_lost,
     classify_rest_error,
     never_reached_twilio,
     unreachable,
 )
+from whatsapp.providers.twilio.media import media_fetch
 
 _clients = threading.local()
 
@@ -48,7 +51,7 @@ def _e164(address: str) -> str:
     return address[len("whatsapp:") :] if address.startswith("whatsapp:") else address
 
 
-class TwilioBackend(TwilioContentMixin, WhatsAppBackend):
+class TwilioBackend(ContentAPI, WhatsAppBackend):
     @property
     def client(self):
         return _client_for(self.credentials.account_sid, self.credentials.auth_token)
@@ -104,3 +107,6 @@ class TwilioBackend(TwilioContentMixin, WhatsAppBackend):
             )
             for item in found
         ]
+
+    def fetch_media(self, url: str) -> MediaContent:
+        return media_fetch(url, credentials=self.credentials)
