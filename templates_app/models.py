@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.db.models import Q
 from django.db.models.functions import Lower
 
 from gymsales.models import Company
@@ -26,6 +27,18 @@ class TemplateStatus(models.TextChoices):
 
 
 NAME_TAKEN = "Another template already has this name."
+
+
+# "Sendable": approved (by Meta through the Content API, or ticked "Twilio approved" by hand) and
+# with a Content SID, unless Meta withdrew it (paused, disabled) or it was rejected. ONE rule:
+# SENDABLE filters querysets (templates_app.selectors.templates_sendable), and
+# MessageTemplate.is_sendable reads the same three conditions on one template.
+NEVER_SENDABLE = (TemplateStatus.PAUSED, TemplateStatus.DISABLED, TemplateStatus.REJECTED)
+SENDABLE = (
+    ~Q(content_sid="")
+    & ~Q(status__in=NEVER_SENDABLE)
+    & (Q(status=TemplateStatus.APPROVED) | Q(twilio_approved=True))
+)
 
 
 class MessageTemplate(models.Model):
@@ -73,12 +86,9 @@ class MessageTemplate(models.Model):
     @property
     def is_sendable(self) -> bool:
         """Approved (by Twilio's review, or ticked by hand) and with a Content SID to send: a
-        template is never sent as free text in its place."""
-        return bool(self.content_sid) and (
-            self.status == TemplateStatus.APPROVED
-            or (
-                self.twilio_approved
-                and self.status
-                not in (TemplateStatus.PAUSED, TemplateStatus.DISABLED, TemplateStatus.REJECTED)
-            )
+        template is never sent as free text in its place. SENDABLE as Python, for one template."""
+        return (
+            bool(self.content_sid)
+            and self.status not in NEVER_SENDABLE
+            and (self.status == TemplateStatus.APPROVED or self.twilio_approved)
         )

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
 from gymsales.models import Company
-from templates_app.models import MessageTemplate, TemplateStatus
+from templates_app.models import SENDABLE, MessageTemplate
 
 
 def template_get_for_company(*, company: Company, pk) -> MessageTemplate:
@@ -14,16 +14,8 @@ def template_get_for_company(*, company: Company, pk) -> MessageTemplate:
 
 
 def templates_sendable(*, company: Company) -> QuerySet[MessageTemplate]:
-    """Approved templates (by Meta through the Content API, or ticked 'Twilio approved') with a
-    Content SID to send: MessageTemplate.is_sendable as a query."""
-    blocked = [TemplateStatus.PAUSED, TemplateStatus.DISABLED, TemplateStatus.REJECTED]
-    return (
-        MessageTemplate.objects.filter(company=company)
-        .filter(Q(status=TemplateStatus.APPROVED) | Q(twilio_approved=True))
-        .exclude(status__in=blocked)
-        .exclude(content_sid="")
-        .order_by("name", "id")
-    )
+    """The templates that may be sent (templates_app.models.SENDABLE), by name."""
+    return MessageTemplate.objects.filter(SENDABLE, company=company).order_by("name", "id")
 
 
 def templates_list(

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 # The 20 codes of the seed's table, with their note text EXACTLY as users know it (the seed's
 # "[email protected]" has a non-breaking space, kept as is).
 NOTE_TEXTS: dict[str, str] = {
@@ -34,12 +32,6 @@ HOLD_COMPANY_SENDS = "63018"  # rate limit: hold (not drop) the company's sends 
 SUSPEND_COMPANY = "63020"  # Business Manager account error: WhatsApp off until re-enabled
 SESSION_CLOSED = "63016"  # Twilio says the window is closed: our session is inactive
 LIMITED_BY_META = "63049"  # Meta's per-user marketing limit: not retried within 24 h
-
-
-@dataclass(frozen=True)
-class ErrorNote:
-    text: str
-    limited_by_meta: bool = False
 
 
 def error_note_text(*, code: str, first_name: str, last_name: str, twilio_message: str = "") -> str:

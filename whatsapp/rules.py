@@ -89,13 +89,20 @@ def send_time_refusal(
 
 def send_refusal(facts: SendFacts) -> Refusal | None:
     """The first rule this message breaks, or None when it may be sent."""
-    refusal = _recipient_refusal(
-        whatsapp_usable=facts.whatsapp_usable,
-        opted_out=facts.opted_out,
-        has_mobile=facts.has_mobile,
+    return (
+        _recipient_refusal(
+            whatsapp_usable=facts.whatsapp_usable,
+            opted_out=facts.opted_out,
+            has_mobile=facts.has_mobile,
+        )
+        or _content_refusal(facts)
+        or _session_refusal(facts)
+        or _limit_refusal(facts)
     )
-    if refusal is not None:
-        return refusal
+
+
+def _content_refusal(facts: SendFacts) -> Refusal | None:
+    """An approved template; text within WhatsApp's length, and not empty."""
     if facts.is_template and not facts.template_sendable:
         return Refusal(
             "template_not_approved",
@@ -109,12 +116,22 @@ def send_refusal(facts: SendFacts) -> Refusal | None:
         )
     if facts.text_length == 0:
         return Refusal("empty", "The message is empty.")
+    return None
+
+
+def _session_refusal(facts: SendFacts) -> Refusal | None:
+    """Outside a session only an unedited approved template may open the conversation."""
     if not facts.session_active and (not facts.is_template or facts.edited):
         return Refusal(
             "session_inactive",
             "No active WhatsApp session with this person: only an approved template, unedited, "
             "can be sent until they reply.",
         )
+    return None
+
+
+def _limit_refusal(facts: SendFacts) -> Refusal | None:
+    """Meta's marketing limit per person, and the company's messaging limit (unique people)."""
     if (
         facts.is_template
         and facts.template_marketing

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 from django.conf import settings as django_settings
+from django.urls import reverse
 from django.utils import timezone
 from twilio.request_validator import RequestValidator
 
@@ -114,6 +115,11 @@ def open_session(person, *, hours_left: float = 20) -> Conversation:
     return conversation
 
 
+def webhook_path(kind: str) -> str:
+    """The path of Twilio's `kind` (status | inbound) webhook, from the URL configuration."""
+    return reverse(f"whatsapp-webhook-{kind}")
+
+
 def sign(path: str, params: dict, token: str = AUTH_TOKEN) -> str:
     return RequestValidator(token).compute_signature(django_settings.PUBLIC_BASE_URL + path, params)
 
@@ -159,7 +165,7 @@ def post_webhook(client):
     """POST a signed webhook: post_webhook('status', params) → response."""
 
     def post(kind: str, params: dict, *, token: str = AUTH_TOKEN, signature: str | None = None):
-        path = f"/webhooks/twilio/whatsapp/{kind}"
+        path = webhook_path(kind)
         headers = {}
         sig = sign(path, params, token) if signature is None else signature
         if sig:

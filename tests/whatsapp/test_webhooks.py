@@ -16,6 +16,7 @@ from tests.whatsapp.conftest import (
     open_session,
     sign,
     status_params,
+    webhook_path,
 )
 from whatsapp import services
 from whatsapp.errors import NOTE_TEXTS
@@ -70,20 +71,20 @@ def test_signature_of_other_company_does_not_pass(post_webhook, sent_message, ot
 
 def test_signature_covers_the_query_string(client, sent_message):
     params = status_params(SID, "delivered")
-    signature = sign("/webhooks/twilio/whatsapp/status", params)
+    signature = sign(webhook_path("status"), params)
     response = client.post(
-        "/webhooks/twilio/whatsapp/status?x=1", params, HTTP_X_TWILIO_SIGNATURE=signature
+        webhook_path("status") + "?x=1", params, HTTP_X_TWILIO_SIGNATURE=signature
     )
     assert response.status_code == 403
-    signature = sign("/webhooks/twilio/whatsapp/status?x=1", params)
+    signature = sign(webhook_path("status") + "?x=1", params)
     response = client.post(
-        "/webhooks/twilio/whatsapp/status?x=1", params, HTTP_X_TWILIO_SIGNATURE=signature
+        webhook_path("status") + "?x=1", params, HTTP_X_TWILIO_SIGNATURE=signature
     )
     assert response.status_code == 200
 
 
 def test_get_is_not_allowed(client, wa):
-    assert client.get("/webhooks/twilio/whatsapp/status").status_code == 405
+    assert client.get(webhook_path("status")).status_code == 405
 
 
 # --- Status callbacks -----------------------------------------------------------------------
@@ -459,10 +460,10 @@ def test_urlencoded_callback_as_twilio_posts_it_is_stored(client, sent_message):
 
     params = status_params(SID, "delivered")
     response = client.post(
-        "/webhooks/twilio/whatsapp/status",
+        webhook_path("status"),
         urlencode(params),
         content_type="application/x-www-form-urlencoded",
-        HTTP_X_TWILIO_SIGNATURE=sign("/webhooks/twilio/whatsapp/status", params),
+        HTTP_X_TWILIO_SIGNATURE=sign(webhook_path("status"), params),
     )
     assert response.status_code == 200
     assert WebhookEvent.objects.get().payload == params
@@ -474,10 +475,8 @@ def test_signature_made_with_the_explicit_port_is_accepted(client, sent_message,
     settings.PUBLIC_BASE_URL = "https://hooks.gymsales.example"
     params = status_params(SID, "delivered")
     signature = RequestValidator(AUTH_TOKEN).compute_signature(
-        "https://hooks.gymsales.example:443/webhooks/twilio/whatsapp/status", params
+        "https://hooks.gymsales.example:443" + webhook_path("status"), params
     )
-    response = client.post(
-        "/webhooks/twilio/whatsapp/status", params, HTTP_X_TWILIO_SIGNATURE=signature
-    )
+    response = client.post(webhook_path("status"), params, HTTP_X_TWILIO_SIGNATURE=signature)
     assert response.status_code == 200
     assert WebhookEvent.objects.count() == 1

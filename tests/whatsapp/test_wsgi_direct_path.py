@@ -10,6 +10,7 @@ from django.db import close_old_connections
 from twilio.request_validator import RequestValidator
 
 from gymsales.wsgi import application
+from tests.whatsapp.conftest import webhook_path
 from whatsapp.models import WebhookEvent
 
 
@@ -66,7 +67,7 @@ def signed_status(company):
         "MessageSid": "SM" + "f" * 32,
         "MessageStatus": "delivered",
     }
-    url = settings.PUBLIC_BASE_URL + "/webhooks/twilio/whatsapp/status"
+    url = settings.PUBLIC_BASE_URL + webhook_path("status")
     return params, RequestValidator(token).compute_signature(url, params)
 
 
@@ -74,7 +75,7 @@ def test_signed_status_callback_is_stored_without_the_middleware_stack(db, signe
     params, signature = signed_status
 
     status, headers, body = _call(
-        "/webhooks/twilio/whatsapp/status",
+        webhook_path("status"),
         urlencode(params).encode(),
         {"HTTP_X_TWILIO_SIGNATURE": signature},
     )
@@ -87,14 +88,14 @@ def test_signed_status_callback_is_stored_without_the_middleware_stack(db, signe
 def test_unsigned_callback_on_the_direct_path_is_403_and_stores_nothing(db, signed_status):
     params, _ = signed_status
 
-    status, _, _ = _call("/webhooks/twilio/whatsapp/status", urlencode(params).encode())
+    status, _, _ = _call(webhook_path("status"), urlencode(params).encode())
 
     assert status == 403
     assert WebhookEvent.objects.count() == 0
 
 
 def test_get_on_the_direct_path_is_405(db):
-    status, headers, _ = _call("/webhooks/twilio/whatsapp/inbound", method="GET")
+    status, headers, _ = _call(webhook_path("inbound"), method="GET")
 
     assert status == 405
     assert headers["Allow"] == "POST"
@@ -112,7 +113,7 @@ def test_a_flood_of_form_fields_is_refused_without_storing(db, signed_status):
     flood = urlencode(params) + "&" + "&".join(f"f{n}=x" for n in range(5000))
 
     status, _, _ = _call(
-        "/webhooks/twilio/whatsapp/status", flood.encode(), {"HTTP_X_TWILIO_SIGNATURE": signature}
+        webhook_path("status"), flood.encode(), {"HTTP_X_TWILIO_SIGNATURE": signature}
     )
 
     assert status == 403

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from django.conf import settings as django_settings
 from django.db import connection, transaction
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 
 from gymsales.crypto import secret_decrypt
@@ -40,7 +41,6 @@ from whatsapp.services.notes import note_create
 
 logger = logging.getLogger(__name__)
 
-STATUS_CALLBACK_PATH = "/webhooks/twilio/whatsapp/status"
 MAX_TRANSIENT_ATTEMPTS = 5
 HOLD_AFTER_RATE_LIMIT = timedelta(hours=24)
 
@@ -158,59 +158,83 @@ def message_deliver(*, message_id: int) -> DeliverOutcome:
         claimed = _claim(message_id, now)
     if claimed is None:
         return DeliverOutcome("skipped")
-    company_id = claimed.company_id
-    with company_scope(company_id):
-        refusal = rules.send_time_refusal(
-            whatsapp_usable=claimed.enabled and not claimed.suspended_reason,
-            opted_out=claimed.opted_out,
-            mobile_now=claimed.mobile_now,
-            mobile_queued=claimed.to_number,
-        )
-        if refusal is not None:
-            message_not_sent_record(message_id=message_id, refusal=refusal, now=now)
-            return DeliverOutcome("not_sent")
-        if claimed.sends_held_until and claimed.sends_held_until > now:
-            wait = (claimed.sends_held_until - now).total_seconds() + 1
-            _park(message_id, now, wait=wait, count_attempt=False)
-            return DeliverOutcome("held", retry_in=wait)
-        from whatsapp.throttle import send_slot_wait
-
-        wait = send_slot_wait(company_id=company_id, per_second=claimed.max_messages_per_second)
-        if wait > 0:
-            _park(message_id, now, wait=wait, count_attempt=False)
-            return DeliverOutcome("throttled", retry_in=wait)
-        content = bool(claimed.content_sid and not claimed.template_edited)
-        outbound = OutboundMessage(
-            message_id=claimed.pk,
-            to=claimed.to_number,
-            body="" if content else claimed.body,
-            content_sid=claimed.content_sid if content else "",
-            content_variables=claimed.content_variables if content else {},
-            status_callback=django_settings.PUBLIC_BASE_URL + STATUS_CALLBACK_PATH,
-        )
-        backend = get_backend(
-            credentials=Credentials(
-                company_id=company_id,
-                account_sid=claimed.account_sid,
-                auth_token=claimed.auth_token,
-                sender_number=claimed.sender_number,
-                messaging_service_sid=claimed.messaging_service_sid,
-            )
-        )
+    with company_scope(claimed.company_id):
+        not_now = _not_now(claimed, now)
+        if not_now is not None:
+            return not_now
+        outbound = _outbound(claimed)
+        backend = get_backend(credentials=_credentials(claimed))
         try:
             result = backend.send(outbound)
         except ProviderError as exc:
             message = Message(
-                pk=message_id, company_id=company_id, send_attempts=claimed.send_attempts
+                pk=message_id, company_id=claimed.company_id, send_attempts=claimed.send_attempts
             )
             return _delivery_failed(message=message, exc=exc)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"UPDATE {Message._meta.db_table} SET sid = %s, updated_at = %s WHERE id = %s",  # noqa: S608 (table name only)
-                [result.sid, timezone.now(), message_id],
-            )
+        _sid_store(message_id, result.sid)
         backend.after_send(outbound, result)
         return DeliverOutcome("sent")
+
+
+def _not_now(claimed: _Claimed, now: datetime) -> DeliverOutcome | None:
+    """What keeps a claimed message from going now: a rule re-checked at send time (settled as
+    not_sent), the company's hold or its throttle (parked, due later). None: send it."""
+    refusal = rules.send_time_refusal(
+        whatsapp_usable=claimed.enabled and not claimed.suspended_reason,
+        opted_out=claimed.opted_out,
+        mobile_now=claimed.mobile_now,
+        mobile_queued=claimed.to_number,
+    )
+    if refusal is not None:
+        message_not_sent_record(message_id=claimed.pk, refusal=refusal, now=now)
+        return DeliverOutcome("not_sent")
+    if claimed.sends_held_until and claimed.sends_held_until > now:
+        wait = (claimed.sends_held_until - now).total_seconds() + 1
+        _park(claimed.pk, now, wait=wait, count_attempt=False)
+        return DeliverOutcome("held", retry_in=wait)
+    from whatsapp.throttle import send_slot_wait
+
+    wait = send_slot_wait(company_id=claimed.company_id, per_second=claimed.max_messages_per_second)
+    if wait > 0:
+        _park(claimed.pk, now, wait=wait, count_attempt=False)
+        return DeliverOutcome("throttled", retry_in=wait)
+    return None
+
+
+def status_callback_url() -> str:
+    """Where Twilio posts this message's statuses: PUBLIC_BASE_URL + the status webhook's path."""
+    return django_settings.PUBLIC_BASE_URL + reverse("whatsapp-webhook-status")
+
+
+def _outbound(claimed: _Claimed) -> OutboundMessage:
+    """The approved template's content (with its variables), or the text of an edited one."""
+    content = bool(claimed.content_sid and not claimed.template_edited)
+    return OutboundMessage(
+        message_id=claimed.pk,
+        to=claimed.to_number,
+        body="" if content else claimed.body,
+        content_sid=claimed.content_sid if content else "",
+        content_variables=claimed.content_variables if content else {},
+        status_callback=status_callback_url(),
+    )
+
+
+def _credentials(claimed: _Claimed) -> Credentials:
+    return Credentials(
+        company_id=claimed.company_id,
+        account_sid=claimed.account_sid,
+        auth_token=claimed.auth_token,
+        sender_number=claimed.sender_number,
+        messaging_service_sid=claimed.messaging_service_sid,
+    )
+
+
+def _sid_store(message_id: int, sid: str) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {Message._meta.db_table} SET sid = %s, updated_at = %s WHERE id = %s",  # noqa: S608 (table name only)
+            [sid, timezone.now(), message_id],
+        )
 
 
 def message_not_sent_record(*, message_id: int, refusal: rules.Refusal, now: datetime) -> bool:
@@ -294,24 +318,8 @@ def message_failure_record(
 
 def _apply_error_effects(*, message: Message, code: str, now: datetime) -> None:
     if code in wa_errors.RETRY_ONCE_AFTER_SECONDS and message.retry_of_id is None:
-        retry = Message.objects.create(
-            company_id=message.company_id,
-            person_id=message.person_id,
-            direction=Direction.OUTBOUND,
-            body=message.body,
-            template_id=message.template_id,
-            content_variables=message.content_variables,
-            status=MessageStatus.QUEUED,
-            sent_by_id=message.sent_by_id,
-            sale_type_id=message.sale_type_id,
-            to_number=message.to_number,
-            from_number=message.from_number,
-            origin=message.origin,
-            business_initiated=message.business_initiated,
-            template_edited=message.template_edited,
-            retry_of=message,
-            # Due later: the beat sweep hands it to a worker then (no countdown in the broker).
-            send_after=now + timedelta(seconds=wa_errors.RETRY_ONCE_AFTER_SECONDS[code]),
+        retry = _retry_once(
+            message=message, after=wa_errors.RETRY_ONCE_AFTER_SECONDS[code], now=now
         )
         hooks.retry_queued(message.pk, retry.pk, code)
     elif code == wa_errors.HOLD_COMPANY_SENDS:
@@ -339,6 +347,29 @@ def _apply_error_effects(*, message: Message, code: str, now: datetime) -> None:
         Conversation.objects.filter(
             company_id=message.company_id, person_id=message.person_id, session_expires_at__gt=now
         ).update(session_expires_at=now)
+
+
+def _retry_once(*, message: Message, after: int, now: datetime) -> Message:
+    """A copy of the failed message, queued and due `after` seconds from now (63010)."""
+    return Message.objects.create(
+        company_id=message.company_id,
+        person_id=message.person_id,
+        direction=Direction.OUTBOUND,
+        body=message.body,
+        template_id=message.template_id,
+        content_variables=message.content_variables,
+        status=MessageStatus.QUEUED,
+        sent_by_id=message.sent_by_id,
+        sale_type_id=message.sale_type_id,
+        to_number=message.to_number,
+        from_number=message.from_number,
+        origin=message.origin,
+        business_initiated=message.business_initiated,
+        template_edited=message.template_edited,
+        retry_of=message,
+        # Due later: the beat sweep hands it to a worker then (no countdown in the broker).
+        send_after=now + timedelta(seconds=after),
+    )
 
 
 def _settings_changed_by_error(*, message: Message, code: str, action: str, changes: dict) -> None:

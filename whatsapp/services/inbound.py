@@ -51,9 +51,8 @@ def inbound_record(*, event: InboundEvent, received_at: datetime | None = None) 
         logger.warning("inbound WhatsApp to %s, not a sender of its account, ignored", sender)
         return None
     company = settings.company
-    sid = event.sid
     with company_scope(company):
-        if sid and Message.objects.filter(company=company, sid=sid).exists():
+        if event.sid and Message.objects.filter(company=company, sid=event.sid).exists():
             return None
         try:
             phone = to_e164(event.from_number, default_country=company.default_country)
@@ -62,47 +61,11 @@ def inbound_record(*, event: InboundEvent, received_at: datetime | None = None) 
         person = _person_for_inbound(company=company, phone=phone, event=event)
         if person is None:
             return None
-        media = [
-            {"url": media_url_kept(item.url), "content_type": item.content_type}
-            for item in event.media
-        ]
-        last_sale_type = (
-            Message.objects.filter(company=company, person=person, direction=Direction.OUTBOUND)
-            .order_by("-created_at", "-id")
-            .values_list("sale_type_id", flat=True)
-            .first()
+        message = _inbound_message_create(
+            event=event, company=company, person=person, phone=phone, received_at=received_at
         )
-        body = event.body
-        message = Message.objects.create(
-            company=company,
-            person=person,
-            direction=Direction.INBOUND,
-            body=body,
-            status=MessageStatus.RECEIVED,
-            sid=sid or None,
-            media=media,
-            profile_name=event.profile_name[:200],
-            button_payload=event.button_payload[:256],
-            to_number=sender,
-            from_number=phone,
-            referral=dict(event.referral),
-            sale_type_id=last_sale_type,
-            created_at=received_at,
-        )
-        conversation, _ = Conversation.objects.select_for_update().get_or_create(
-            company=company, person=person
-        )
-        conversation.session_expires_at = rules.session_expiry_after_inbound(
-            current_expires_at=conversation.session_expires_at,
-            received_at=received_at,
-            referral=bool(event.referral),
-        )
-        conversation.last_inbound_at = max(
-            filter(None, [conversation.last_inbound_at, received_at])
-        )
-        conversation.opened_by_referral = conversation.opened_by_referral or bool(event.referral)
-        conversation.save()
-        shown = body or event.button_text or f"{len(media)} attachment(s)"
+        _session_extend(person=person, received_at=received_at, referral=bool(event.referral))
+        shown = message.body or event.button_text or f"{len(message.media)} attachment(s)"
         note_create(
             person=person,
             company=company,
@@ -111,11 +74,57 @@ def inbound_record(*, event: InboundEvent, received_at: datetime | None = None) 
             message=message,
             created_at=received_at,
         )
-        keyword = rules.opt_keyword(body)
+        keyword = rules.opt_keyword(message.body)
         if keyword is not None:
             _opt_keyword_apply(company=company, phone=phone, opted_out=keyword == "stop")
         hooks.inbound_recorded(message, stop=keyword == "stop")
     return message
+
+
+def _inbound_message_create(
+    *, event: InboundEvent, company: Company, person: Person, phone: str, received_at: datetime
+) -> Message:
+    """The inbound message, under the Sale Type of the last message sent to the person."""
+    last_sale_type = (
+        Message.objects.filter(company=company, person=person, direction=Direction.OUTBOUND)
+        .order_by("-created_at", "-id")
+        .values_list("sale_type_id", flat=True)
+        .first()
+    )
+    return Message.objects.create(
+        company=company,
+        person=person,
+        direction=Direction.INBOUND,
+        body=event.body,
+        status=MessageStatus.RECEIVED,
+        sid=event.sid or None,
+        media=[
+            {"url": media_url_kept(item.url), "content_type": item.content_type}
+            for item in event.media
+        ],
+        profile_name=event.profile_name[:200],
+        button_payload=event.button_payload[:256],
+        to_number=event.to_number,
+        from_number=phone,
+        referral=dict(event.referral),
+        sale_type_id=last_sale_type,
+        created_at=received_at,
+    )
+
+
+def _session_extend(*, person: Person, received_at: datetime, referral: bool) -> None:
+    """An inbound message opens (or extends) the session: 24 h, 72 h from an ad (SPEC §3)."""
+    conversation, _ = Conversation.objects.select_for_update().get_or_create(
+        company_id=person.company_id, person=person
+    )
+    conversation.session_expires_at = rules.session_expiry_after_inbound(
+        current_expires_at=conversation.session_expires_at,
+        received_at=received_at,
+        referral=referral,
+    )
+    conversation.last_inbound_at = max(filter(None, [conversation.last_inbound_at, received_at]))
+    conversation.opened_by_referral = conversation.opened_by_referral or referral
+    conversation.save()
 
 
 def _opt_keyword_apply(*, company: Company, phone: str, opted_out: bool) -> None:

@@ -113,6 +113,38 @@ def message_reconcile(*, message_id: int) -> str:
     there, else put it back in the queue (the send re-checks opt-out and the rest). Returns
     skipped | adopted | requeued | lookup_failed.
     """
+    message = _lease_take_over(message_id)
+    if message is None:
+        return "skipped"
+    with company_scope(message.company_id):
+        settings = WhatsAppSettings.objects.get(company_id=message.company_id)
+        try:
+            # Since the message was created: no earlier than its first claim, whichever claim
+            # reached the provider.
+            found = sent_message_find(
+                backend=get_backend(credentials=credentials_for(settings)),
+                to=message.to_number,
+                since=message.created_at,
+                body=message.body,
+                is_template=bool(message.template_id and not message.template_edited),
+            )
+        except ProviderError as exc:
+            logger.warning("message %s: reconciliation lookup failed: %s", message_id, exc)
+            return "lookup_failed"  # tried again when this lease expires
+        if found is not None:
+            _adopt(message_id, found, account=settings.twilio_account_sid)
+            return "adopted"
+        _requeue(message_id)
+    try:
+        enqueue(MESSAGE_DELIVER, message_id)
+    except Exception:  # broker down: the sweep re-enqueues it
+        logger.warning("message %s: could not enqueue after reconciliation", message_id)
+    return "requeued"
+
+
+def _lease_take_over(message_id: int) -> Message | None:
+    """The message if it is still `sending` without a SID past its lease; its lease taken over,
+    so a duplicate reconciliation (or sweep) now leaves it alone."""
     now = timezone.now()
     lease_before = now - timedelta(seconds=django_settings.WHATSAPP_SEND_LEASE_SECONDS)
     with all_companies(), transaction.atomic():
@@ -127,48 +159,29 @@ def message_reconcile(*, message_id: int) -> str:
             )
             .first()
         )
-        if message is None:
-            return "skipped"
-        # Take the lease over: a duplicate reconciliation (or sweep) now leaves it alone.
-        message.claimed_at = now
-        message.save(update_fields=["claimed_at", "updated_at"])
-    with company_scope(message.company_id):
-        settings = WhatsAppSettings.objects.get(company_id=message.company_id)
-        backend = get_backend(credentials=credentials_for(settings))
-        try:
-            # Since the message was created: no earlier than its first claim, whichever claim
-            # reached the provider.
-            found = sent_message_find(
-                backend=backend,
-                to=message.to_number,
-                since=message.created_at,
-                body=message.body,
-                is_template=bool(message.template_id and not message.template_edited),
-            )
-        except ProviderError as exc:
-            logger.warning("message %s: reconciliation lookup failed: %s", message_id, exc)
-            return "lookup_failed"  # tried again when this lease expires
-        if found is not None:
-            Message.objects.filter(pk=message_id, status=MessageStatus.SENDING, sid=None).update(
-                sid=found.sid, updated_at=timezone.now()
-            )
-            if found.status in rules.STATUS_RANK or found.status in ("failed", "undelivered"):
-                message_status_apply(
-                    event=StatusEvent(
-                        account=settings.twilio_account_sid, sid=found.sid, status=found.status
-                    )
-                )
-            logger.info("message %s: adopted %s found at the provider", message_id, found.sid)
-            return "adopted"
-        Message.objects.filter(pk=message_id, status=MessageStatus.SENDING, sid=None).update(
-            status=MessageStatus.QUEUED,
-            send_after=None,
-            claimed_at=None,
-            enqueued_at=timezone.now(),
-            updated_at=timezone.now(),
-        )
-    try:
-        enqueue(MESSAGE_DELIVER, message_id)
-    except Exception:  # broker down: the sweep re-enqueues it
-        logger.warning("message %s: could not enqueue after reconciliation", message_id)
-    return "requeued"
+        if message is not None:
+            message.claimed_at = now
+            message.save(update_fields=["claimed_at", "updated_at"])
+    return message
+
+
+def _adopt(message_id: int, found: FoundMessage, *, account: str) -> None:
+    """The provider has the message: store its SID, and its status as a status callback would."""
+    Message.objects.filter(pk=message_id, status=MessageStatus.SENDING, sid=None).update(
+        sid=found.sid, updated_at=timezone.now()
+    )
+    if found.status in rules.STATUS_RANK or found.status in ("failed", "undelivered"):
+        message_status_apply(event=StatusEvent(account=account, sid=found.sid, status=found.status))
+    logger.info("message %s: adopted %s found at the provider", message_id, found.sid)
+
+
+def _requeue(message_id: int) -> None:
+    """The provider does not have it: back in the queue, to be sent again."""
+    now = timezone.now()
+    Message.objects.filter(pk=message_id, status=MessageStatus.SENDING, sid=None).update(
+        status=MessageStatus.QUEUED,
+        send_after=None,
+        claimed_at=None,
+        enqueued_at=now,
+        updated_at=now,
+    )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -67,78 +67,127 @@ def message_send(
     settings = selectors.whatsapp_settings_for(company=company)
     now = timezone.now()
     sale_type = _sale_type(sale_type)
-    rendered = None
-    edited = False
-    if template is not None:
-        if template.company_id != company.pk:
-            raise DomainError("No such template.", code="template_not_found", field="template_id")
-        if template.is_sendable:
-            from templates_app.rendering import template_render
-
-            rendered = template_render(template=template, person=person, variables=variables)
-        text = rendered.text if rendered else template.body
-        if rendered is not None:
-            edited = rules.template_edited(body=body, rendered_text=rendered.text)
-            text = body if edited else rendered.text
-    else:
-        text = body or ""
+    if template is not None and template.company_id != company.pk:
+        raise DomainError("No such template.", code="template_not_found", field="template_id")
+    draft = _draft(person=person, body=body, template=template, variables=variables)
     active = rules.session_is_active(
         expires_at=selectors.session_expires_at(person=person), now=now
     )
-    is_template = template is not None
-    facts_kwargs: dict[str, Any] = {}
-    if is_template and template.category == "marketing":
-        facts_kwargs["marketing_since_reply"] = selectors.marketing_sent_since_reply(
-            person=person, now=now
-        )
-    business_initiated = rules.is_business_initiated(is_template=is_template, session_active=active)
-    facts = rules.SendFacts(
-        whatsapp_usable=settings.is_usable,
-        opted_out=person.whatsapp_opted_out,
-        has_mobile=bool(person.phone_mobile),
-        is_template=is_template,
-        template_sendable=bool(template is not None and template.is_sendable),
-        template_marketing=bool(template is not None and template.category == "marketing"),
-        edited=edited,
-        text_length=len(text),
-        session_active=active,
-        messaging_limit=settings.messaging_limit,
-        **facts_kwargs,
-    )
+    facts = _send_facts(settings=settings, person=person, draft=draft, active=active, now=now)
     refusal = rules.send_refusal(facts)
     if refusal is not None:
         raise DomainError(refusal.message, code=refusal.code)
+    business_initiated = rules.is_business_initiated(
+        is_template=facts.is_template, session_active=active
+    )
     with transaction.atomic():
         if business_initiated and settings.messaging_limit is not None:
             _check_messaging_limit(settings=settings, person=person, facts=facts, now=now)
-        message = Message.objects.create(
-            company=company,
+        message = _message_record(
+            settings=settings,
             person=person,
-            direction=Direction.OUTBOUND,
-            body=text,
-            template=template,
-            content_variables=(rendered.content_variables if rendered and not edited else {}),
-            status=MessageStatus.QUEUED,
-            sent_by=user,
+            user=user,
+            draft=draft,
             sale_type=sale_type,
-            to_number=person.phone_mobile,
-            from_number=settings.sender_number,
             origin=origin,
             business_initiated=business_initiated,
-            template_edited=edited,
-            created_at=now,
-            enqueued_at=now,  # handed to the broker on commit; else the sweep does it
-        )
-        note_create(
-            person=person,
-            company=company,
-            kind=NoteKind.WHATSAPP_SENT,
-            text=f"WhatsApp sent to {person.full_name}: {text}",
-            user=user,
-            message=message,
-            created_at=now,
+            now=now,
         )
         message_enqueue(message_id=message.pk)
+    return message
+
+
+@dataclass(frozen=True)
+class _Draft:
+    """What would be sent: the text, the template (rendered when sendable), whether edited."""
+
+    text: str
+    template: Any = None
+    rendered: Any = None  # templates_app.rendering's result, for a sendable template
+    edited: bool = False
+
+    @property
+    def content_variables(self) -> dict:
+        return self.rendered.content_variables if self.rendered and not self.edited else {}
+
+
+def _draft(*, person: Person, body: str | None, template, variables: dict | None) -> _Draft:
+    if template is None:
+        return _Draft(text=body or "")
+    rendered = None
+    if template.is_sendable:
+        from templates_app.rendering import template_render
+
+        rendered = template_render(template=template, person=person, variables=variables)
+    text = rendered.text if rendered else template.body
+    edited = False
+    if rendered is not None:
+        edited = rules.template_edited(body=body, rendered_text=rendered.text)
+        text = body if edited else rendered.text
+    return _Draft(text=text, template=template, rendered=rendered, edited=edited)
+
+
+def _send_facts(
+    *, settings: WhatsAppSettings, person: Person, draft: _Draft, active: bool, now: datetime
+) -> rules.SendFacts:
+    template = draft.template
+    marketing = template is not None and template.category == "marketing"
+    return rules.SendFacts(
+        whatsapp_usable=settings.is_usable,
+        opted_out=person.whatsapp_opted_out,
+        has_mobile=bool(person.phone_mobile),
+        is_template=template is not None,
+        template_sendable=bool(template is not None and template.is_sendable),
+        template_marketing=marketing,
+        edited=draft.edited,
+        text_length=len(draft.text),
+        session_active=active,
+        messaging_limit=settings.messaging_limit,
+        marketing_since_reply=(
+            selectors.marketing_sent_since_reply(person=person, now=now) if marketing else 0
+        ),
+    )
+
+
+def _message_record(
+    *,
+    settings: WhatsAppSettings,
+    person: Person,
+    user: User | None,
+    draft: _Draft,
+    sale_type: SaleType | None,
+    origin: str,
+    business_initiated: bool,
+    now: datetime,
+) -> Message:
+    """The queued message and its whatsapp_sent note (inside the caller's transaction)."""
+    message = Message.objects.create(
+        company=person.company,
+        person=person,
+        direction=Direction.OUTBOUND,
+        body=draft.text,
+        template=draft.template,
+        content_variables=draft.content_variables,
+        status=MessageStatus.QUEUED,
+        sent_by=user,
+        sale_type=sale_type,
+        to_number=person.phone_mobile,
+        from_number=settings.sender_number,
+        origin=origin,
+        business_initiated=business_initiated,
+        template_edited=draft.edited,
+        created_at=now,
+        enqueued_at=now,  # handed to the broker on commit; else the sweep does it
+    )
+    note_create(
+        person=person,
+        company=person.company,
+        kind=NoteKind.WHATSAPP_SENT,
+        text=f"WhatsApp sent to {person.full_name}: {draft.text}",
+        user=user,
+        message=message,
+        created_at=now,
+    )
     return message
 
 
