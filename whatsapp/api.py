@@ -17,7 +17,7 @@ from gymsales.api.schema import error_response
 from gymsales.errors import DomainError
 from gymsales.models import Note, NoteKind, SaleTypeKey
 from templates_app.selectors import template_get_for_company
-from whatsapp import selectors, services
+from whatsapp import rules, selectors, services
 from whatsapp.models import Message, MessagingLimit, WhatsAppAuditEntry, WhatsAppSettings
 
 
@@ -58,7 +58,7 @@ class MessageSerializer(ModelSerializer):
 class SendSerializer(serializers.Serializer):
     template_id = serializers.IntegerField(min_value=1, required=False, allow_null=True)
     variables = serializers.DictField(
-        child=serializers.CharField(allow_blank=True, max_length=1024),
+        child=serializers.CharField(allow_blank=True, max_length=rules.MAX_BODY_LENGTH),
         required=False,
         allow_empty=True,
     )
