@@ -3,6 +3,8 @@
 - `backend`: `TwilioBackend` (WHATSAPP_BACKEND = "twilio"): Messages create, the Messages list
   used for reconciliation, the Content API (templates) and inbound media;
 - `client`: the official client, optionally redirected to a local twin (TWILIO_API_BASE);
+- `content`: the Content API (templates as Content resources, approval requests, Meta's verdict);
+- `media`: inbound media fetched with the company's credentials;
 - `async_client`: Messages create without blocking (aiohttp) for bulk sends (campaigns);
 - `errors`: the one classifier of Twilio's errors into our ProviderError;
 - `webhooks`: the X-Twilio-Signature check and the translation of Twilio's webhook parameters
