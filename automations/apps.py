@@ -37,3 +37,6 @@ class AutomationsConfig(AppConfig):
         demo_seeder_register(campaigns_demo.seed)
         nav_item_register("Automations", "/settings/automations/", {Role.ADMIN})
         nav_item_register("Campaigns", "/campaigns/", {Role.MANAGER, Role.ADMIN})
+        # The Celery tasks, registered in every process (web too): campaign services enqueue
+        # the dispatch by the task's name (automations.campaigns.queueing).
+        from automations import tasks  # noqa: F401
