@@ -330,7 +330,7 @@ def recipients_settle_stopped(*, campaign_id: int, now: datetime | None = None) 
     """A stopped campaign sends nobody else: recipients still queued (or re-queued by retry-failed)
     end `not_sent` with the reason `stopped`. Claims a worker holds are settled by that worker
     (it finishes its requests in flight within the 2 s of a stop); claims whose worker died are
-    reconciled once their lease ran out (`campaigns_settle_stopped`)."""
+    reconciled once their lease ran out (tasks.campaigns_settle_stopped)."""
     return CampaignRecipient.objects.filter(
         campaign_id=campaign_id, state=RecipientState.QUEUED
     ).update(
@@ -340,32 +340,6 @@ def recipients_settle_stopped(*, campaign_id: int, now: datetime | None = None) 
         lease_until=None,
         updated_at=now or timezone.now(),
     )
-
-
-def campaigns_settle_stopped(*, now: datetime | None = None) -> int:
-    """Stopped campaigns with claims left past their lease (their worker died): ask the provider
-    (dispatch.reconcile_expired: the SID is adopted if Twilio has the message), and whoever was
-    not sent ends `not_sent` (stopped) instead of going back to the queue. Returns campaigns."""
-    from automations.campaigns import dispatch
-    from gymsales.tenancy import all_companies, company_scope
-
-    now = now or timezone.now()
-    with all_companies():
-        stale = list(
-            CampaignRecipient.objects.filter(
-                state=RecipientState.SENDING,
-                sent_at__isnull=True,
-                lease_until__lt=now,
-                campaign__status=rules.STOPPED,
-            )
-            .values_list("campaign_id", "company_id")
-            .distinct()
-        )
-    for campaign_id, company_id in stale:
-        with company_scope(company_id):
-            dispatch.reconcile_expired(campaign_id=campaign_id, now=now)
-            recipients_settle_stopped(campaign_id=campaign_id, now=now)
-    return len(stale)
 
 
 def campaigns_start_due(*, now: datetime | None = None) -> list[int]:
