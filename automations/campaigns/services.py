@@ -12,7 +12,6 @@ from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import F
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from automations.campaigns import audience as audience_sql
@@ -379,17 +378,26 @@ def recipients_follow_status(*, message_ids: list[int], status: str, error_code:
         RecipientState.NOT_SENT,
     ):
         return 0
-    changes: dict[str, Any] = {"state": state, "updated_at": now}
+    sets = "state = %s, updated_at = %s"
+    params: list[Any] = [state, now]
     if state == RecipientState.FAILED:
-        changes.update(error_code=error_code or "", failed_at=now, lease_until=None)
+        sets += ", error_code = %s, failed_at = %s, lease_until = NULL"
+        params += [(error_code or "")[:16], now]
     elif state == RecipientState.NOT_SENT:
-        changes.update(reason=(error_code or "")[:32], lease_until=None, retrying=False)
+        sets += ", reason = %s, lease_until = NULL, retrying = false"
+        params += [(error_code or "")[:32]]
     elif rules.RECIPIENT_RANK[state] >= rules.RECIPIENT_RANK[RecipientState.SENT]:
         # Reached them (an automatic retry's recipient gets its time here).
-        changes.update(sent_at=Coalesce(F("sent_at"), now), retrying=False, error_code="")
-    return CampaignRecipient.objects.filter(
-        message_id__in=message_ids, state__in=rules.states_before(state)
-    ).update(**changes)
+        sets += ", sent_at = COALESCE(sent_at, %s), retrying = false, error_code = ''"
+        params += [now]
+    # One statement per batch whatever its size: the ids as one array parameter.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {CampaignRecipient._meta.db_table} SET {sets}"  # noqa: S608 (fixed SQL)
+            " WHERE message_id = ANY(%s) AND state = ANY(%s)",
+            [*params, list(message_ids), rules.states_before(state)],
+        )
+        return cursor.rowcount
 
 
 def recipients_follow_retry(*, message_id: int, retry_id: int, error_code: str) -> int:

@@ -3,10 +3,11 @@ their failure; inbound messages are recorded (whatsapp.services.inbound)."""
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import datetime, timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from gymsales.tenancy import all_companies, company_scope
@@ -25,52 +26,78 @@ class EventNotReady(Exception):
     """The event refers to something not recorded yet (a status before its send stored the sid)."""
 
 
+_TAKE_SQL = (
+    "SELECT id, kind, payload FROM whatsapp_webhookevent"
+    " WHERE processed_at IS NULL AND available_at <= %s"
+    " ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED"
+)
+
+
 def webhook_events_drain(*, limit: int = 500) -> int:
     """Apply pending webhook events in order, one transaction per batch. Returns how many were
-    taken. Plain status moves (sent/delivered/read) of a batch are applied in a few bulk UPDATEs;
+    taken. Plain status moves (sent/delivered/read) of a batch are applied in a few statements
+    (messages forward by rank, their campaign recipients with them, the events marked applied);
     failures and inbound messages one by one.
+
+    Each statement takes its ids as ONE array parameter (`= ANY(%s)`): a batch costs the same few
+    statements whatever its size, and no per-row SQL is built in Python.
     """
     now = timezone.now()
     with all_companies(), transaction.atomic():
-        events = list(
-            WebhookEvent.objects.select_for_update(skip_locked=True)
-            .filter(processed_at__isnull=True, available_at__lte=now)
-            .order_by("id")[:limit]
-        )
-        if not events:
+        with connection.cursor() as cursor:
+            cursor.execute(_TAKE_SQL, [now, limit])
+            rows = cursor.fetchall()
+        if not rows:
             return 0
-        statuses = {
-            event: twilio.status_event(event.payload)
-            for event in events
-            if event.kind == WebhookEvent.Kind.STATUS
-        }
-        simple = {event: s for event, s in statuses.items() if s.status in rules.STATUS_RANK}
+        simple: dict[int, StatusEvent] = {}
+        others: list[int] = []
+        for pk, kind, payload in rows:
+            if kind == WebhookEvent.Kind.STATUS:
+                status = twilio.status_event(json.loads(payload))
+                if status.status in rules.STATUS_RANK:
+                    simple[pk] = status
+                    continue
+            others.append(pk)
         not_ready = _apply_simple_statuses(simple)
-        for event in events:
-            if event in not_ready:
+        done = [pk for pk in simple if pk not in not_ready]
+        retried = []
+        for event in WebhookEvent.objects.filter(pk__in=[*not_ready, *others]).order_by("id"):
+            if event.pk in not_ready:
                 _postpone(event, EventNotReady("no message with this sid yet"), now)
+                retried.append(event)
                 continue
-            if event not in simple:
-                try:
-                    with transaction.atomic():
-                        webhook_event_apply(event=event)
-                except EventNotReady as exc:
-                    _postpone(event, exc, now)
-                    continue
-                except Exception as exc:  # a bad event must not block the others
-                    logger.exception("webhook event %s failed", event.pk)
-                    event.attempts += 1
-                    event.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-                    event.available_at = now + timedelta(seconds=min(2**event.attempts, 3600))
-                    if event.attempts >= 10:
-                        event.processed_at = timezone.now()
-                    continue
-            event.processed_at = timezone.now()
-            event.last_error = ""
-        WebhookEvent.objects.bulk_update(
-            events, ["processed_at", "attempts", "last_error", "available_at"]
-        )
-    return len(events)
+            try:
+                with transaction.atomic():
+                    webhook_event_apply(event=event)
+            except EventNotReady as exc:
+                _postpone(event, exc, now)
+                retried.append(event)
+                continue
+            except Exception as exc:  # a bad event must not block the others
+                logger.exception("webhook event %s failed", event.pk)
+                event.attempts += 1
+                event.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+                event.available_at = now + timedelta(seconds=min(2**event.attempts, 3600))
+                if event.attempts >= 10:
+                    event.processed_at = timezone.now()
+                retried.append(event)
+                continue
+            done.append(event.pk)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE whatsapp_webhookevent SET processed_at = %s, last_error = ''"
+                " WHERE id = ANY(%s)",
+                [timezone.now(), done],
+            )
+        # Postponed or failing events (few) keep their own attempts, error and next time.
+        for event in retried:
+            WebhookEvent.objects.filter(pk=event.pk).update(
+                processed_at=event.processed_at,
+                attempts=event.attempts,
+                last_error=event.last_error,
+                available_at=event.available_at,
+            )
+    return len(rows)
 
 
 def _postpone(event: WebhookEvent, exc: Exception, now: datetime) -> None:
@@ -82,18 +109,30 @@ def _postpone(event: WebhookEvent, exc: Exception, now: datetime) -> None:
         event.available_at = now + timedelta(seconds=2**event.attempts)
 
 
-def _apply_simple_statuses(events: dict[WebhookEvent, StatusEvent]) -> set:
-    """Move messages forward for a batch of sent/delivered/read callbacks; returns the events
-    whose message is not known yet.
+_KNOWN_SQL = (
+    "SELECT m.sid, m.id, s.twilio_account_sid FROM whatsapp_message m"
+    " JOIN whatsapp_whatsappsettings s ON s.company_id = m.company_id"
+    " WHERE m.sid = ANY(%s)"
+)
+_FORWARD_SQL = (
+    "UPDATE whatsapp_message SET status = %s, updated_at = %s"
+    " WHERE id = ANY(%s) AND status = ANY(%s) RETURNING id"
+)
+
+
+def _apply_simple_statuses(events: dict[int, StatusEvent]) -> set[int]:
+    """Move messages forward for a batch of sent/delivered/read callbacks (event id → status);
+    returns the ids of the events whose message is not known yet (postponed and retried).
+
+    A callback only acts on a message of the account that signed it; a message only moves to a
+    higher rank (never back, never out of failed); per message only the batch's highest status
+    is applied, and the hooks hear of the messages that actually moved.
     """
     if not events:
         return set()
-    known = {
-        sid: (pk, account)
-        for sid, pk, account in Message.objects.filter(
-            sid__in={status.sid for status in events.values()}
-        ).values_list("sid", "pk", "company__whatsapp__twilio_account_sid")
-    }
+    with connection.cursor() as cursor:
+        cursor.execute(_KNOWN_SQL, [list({status.sid for status in events.values()})])
+        known = {sid: (pk, account) for sid, pk, account in cursor.fetchall()}
     best: dict[int, str] = {}
     for status in events.values():
         pk, account = known.get(status.sid, (None, None))
@@ -107,10 +146,12 @@ def _apply_simple_statuses(events: dict[WebhookEvent, StatusEvent]) -> set:
     now = timezone.now()
     for status, pks in by_status.items():
         lower = [s for s, rank in rules.STATUS_RANK.items() if rank < rules.STATUS_RANK[status]]
-        # Conditional: never moves a message back, never touches a failed one.
-        Message.objects.filter(pk__in=pks, status__in=lower).update(status=status, updated_at=now)
-        hooks.status_moved(pks, status)
-    return {event for event, status in events.items() if status.sid not in known}
+        with connection.cursor() as cursor:
+            cursor.execute(_FORWARD_SQL, [status, now, pks, lower])
+            moved = [row[0] for row in cursor.fetchall()]
+        if moved:
+            hooks.status_moved(moved, status)
+    return {pk for pk, status in events.items() if status.sid not in known}
 
 
 def webhook_event_apply(*, event: WebhookEvent) -> None:
