@@ -2,13 +2,13 @@
 
 Twilio's webhooks take a short path: they need none of the middleware (no session, user, CSRF,
 tenant scope or static files: the view checks Twilio's signature and stores the event), and they
-are the one endpoint whose volume is set by someone else. Skipping the stack for those exact paths
-roughly halves their CPU per request; every other path is handled by Django as usual.
+are the one endpoint whose volume is set by someone else. For those exact paths the environ goes
+straight to `whatsapp.webhooks.wsgi_receive` (no request object, signals or middleware: they cost
+more than the signature check and the store); every other path is handled by Django as usual.
 """
 
 import os
 
-from django.core.handlers.exception import response_for_exception
 from django.core.handlers.wsgi import WSGIHandler
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gymsales.settings")
@@ -18,24 +18,19 @@ class GymSalesWSGIHandler(WSGIHandler):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         from whatsapp import webhooks
+        from whatsapp.models import WebhookEvent
 
-        self.direct_views = {
-            "/webhooks/twilio/whatsapp/inbound": webhooks.inbound,
-            "/webhooks/twilio/whatsapp/status": webhooks.status,
+        self.webhooks = webhooks
+        self.direct_kinds = {
+            "/webhooks/twilio/whatsapp/inbound": WebhookEvent.Kind.INBOUND,
+            "/webhooks/twilio/whatsapp/status": WebhookEvent.Kind.STATUS,
         }
 
-    def get_response(self, request):
-        view = self.direct_views.get(request.path_info)
-        if view is None:
-            return super().get_response(request)
-        try:
-            response = view(request)
-        except Exception as exc:
-            response = response_for_exception(request, exc)
-        # What Django's get_response does after the middleware: close the request with the response
-        # (request_finished then closes stale database connections).
-        response._resource_closers.append(request.close)
-        return response
+    def __call__(self, environ, start_response):
+        kind = self.direct_kinds.get(environ.get("PATH_INFO"))
+        if kind is None:
+            return super().__call__(environ, start_response)
+        return self.webhooks.wsgi_receive(environ, start_response, kind)
 
 
 def get_application() -> GymSalesWSGIHandler:

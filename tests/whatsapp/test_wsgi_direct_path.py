@@ -51,6 +51,14 @@ def _call(path: str, body: bytes = b"", headers: dict | None = None, method: str
     return seen["status"], seen["headers"], body_out
 
 
+def _post_status(params: dict, signature: str, **headers):
+    return _call(
+        webhook_path("status"),
+        urlencode(params).encode(),
+        {"HTTP_X_TWILIO_SIGNATURE": signature, **headers},
+    )
+
+
 @pytest.fixture
 def signed_status(company):
     from whatsapp.models import WhatsAppSettings
@@ -72,13 +80,7 @@ def signed_status(company):
 
 
 def test_signed_status_callback_is_stored_without_the_middleware_stack(db, signed_status):
-    params, signature = signed_status
-
-    status, headers, body = _call(
-        webhook_path("status"),
-        urlencode(params).encode(),
-        {"HTTP_X_TWILIO_SIGNATURE": signature},
-    )
+    status, headers, body = _post_status(*signed_status)
 
     assert (status, body) == (200, b"")
     assert "Set-Cookie" not in headers
@@ -118,3 +120,62 @@ def test_a_flood_of_form_fields_is_refused_without_storing(db, signed_status):
 
     assert status == 403
     assert WebhookEvent.objects.count() == 0
+
+
+def test_the_short_path_answers_503_when_the_store_fails(
+    transactional_db, signed_status, monkeypatch
+):
+    """Not stored, not acknowledged: Twilio retries a non-2xx answer."""
+    from django.db import OperationalError
+
+    from whatsapp.services import webhook_store
+
+    def broken(rows):
+        raise OperationalError("database is down")
+
+    monkeypatch.setattr(webhook_store, "webhook_events_store_many", broken)
+    status, _, body = _post_status(*signed_status)
+    assert (status, body) == (503, b"")
+    assert WebhookEvent.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"CONTENT_TYPE": "application/json"},
+        {"CONTENT_LENGTH": "not a number"},
+        {"CONTENT_LENGTH": str(10**9)},
+    ],
+)
+def test_the_short_path_refuses_what_twilio_never_sends(db, signed_status, headers):
+    status, _, _ = _post_status(*signed_status, **headers)
+    assert status == 400
+    assert WebhookEvent.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "a=1&b=2",
+        "From=whatsapp%3A%2B14155550100&Body=Hi+there%21+%2B1",
+        "a=&b&=c&&d=1&d=2",
+        "Body=caf%C3%A9+%E2%82%AC&x=%ZZ",
+        "Body=%2B+%20+",
+    ],
+)
+def test_form_params_reads_a_body_as_parse_qsl_does(body):
+    from urllib.parse import parse_qsl
+
+    from whatsapp.webhooks import form_params
+
+    assert form_params(body.encode()) == dict(parse_qsl(body, keep_blank_values=True))
+
+
+def test_the_short_path_checks_the_signature_over_the_query_string_too(db, signed_status):
+    """Twilio signs the URL as configured, query included."""
+    params, _ = signed_status
+    url = settings.PUBLIC_BASE_URL + "/webhooks/twilio/whatsapp/status?source=campaign"
+    signature = RequestValidator("direct-path-token").compute_signature(url, params)
+    status, _, _ = _post_status(params, signature, QUERY_STRING="source=campaign")
+    assert status == 200
+    assert WebhookEvent.objects.count() == 1
