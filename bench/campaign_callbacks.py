@@ -213,15 +213,6 @@ def main() -> None:
     from gymsales.tenancy import all_companies, company_scope
     from whatsapp.models import WebhookEvent, WhatsAppSettings
 
-    # The previous run's campaign first: its recipients reference the messages that
-    # bench_company removes.
-    with connection.cursor() as cursor:
-        for table in ("automations_campaignrecipient", "automations_campaign"):
-            cursor.execute(
-                f"DELETE FROM {table} WHERE company_id IN"
-                " (SELECT id FROM gymsales_company WHERE name = %s)",
-                [COMPANY],
-            )
     company, _ = common.bench_company(
         name=COMPANY, account_sid=ACCOUNT_SID, auth_token=AUTH_TOKEN, sender=SENDER
     )
