@@ -18,13 +18,9 @@ class GymSalesWSGIHandler(WSGIHandler):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         from whatsapp import webhooks
-        from whatsapp.models import WebhookEvent
 
         self.webhooks = webhooks
-        self.direct_kinds = {
-            "/webhooks/twilio/whatsapp/inbound": WebhookEvent.Kind.INBOUND,
-            "/webhooks/twilio/whatsapp/status": WebhookEvent.Kind.STATUS,
-        }
+        self.direct_kinds = webhooks.DIRECT_PATHS
 
     def __call__(self, environ, start_response):
         kind = self.direct_kinds.get(environ.get("PATH_INFO"))

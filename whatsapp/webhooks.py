@@ -106,6 +106,13 @@ _STATUS_LINES = {200: "200 OK", 400: "400 Bad Request", 403: "403 Forbidden"}
 _STATUS_LINES[503] = "503 Service Unavailable"
 
 
+# The exact paths gymsales/wsgi.py hands to `wsgi_receive`, and the kind of event each stores.
+DIRECT_PATHS = {
+    "/webhooks/twilio/whatsapp/inbound": WebhookEvent.Kind.INBOUND,
+    "/webhooks/twilio/whatsapp/status": WebhookEvent.Kind.STATUS,
+}
+
+
 class _Empty(tuple):
     """An empty WSGI body (with the optional close())."""
 
