@@ -14,6 +14,13 @@ from gymsales.errors import DomainError, FieldErrors
 from gymsales.models import PersonStatus, SaleTypeKey
 
 # The service names fields flat; the API nests them under trigger / filters.
+# A broken rule of Automated Items (422), for the OpenAPI description (AutomationsConfig.ready()).
+ERROR_CODES = {
+    "template_required": "A send_whatsapp Automated Item needs an approved template.",
+    "kind_not_available": "This kind of Automated Item is not available yet.",
+    "item_inactive": "The Automated Item was deactivated.",
+    "template_missing": "The Automated Item's template was deleted.",
+}
 ERROR_KEYS = {
     "trigger_event": "trigger.event",
     "delay_minutes": "trigger.delay_minutes",

@@ -7,10 +7,12 @@ class AutomationsConfig(AppConfig):
 
     def ready(self):
         import automations.tasks  # noqa: F401 (registers the tasks the services enqueue by name)
-        from automations import demo, services
+        from automations import api, demo, services
+        from automations.campaigns import api as campaigns_api
         from automations.campaigns import demo as campaigns_demo
         from automations.campaigns import services as campaigns
         from gymsales import services as core
+        from gymsales.api.schema import error_codes_register
         from gymsales.context_processors import nav_item_register
         from gymsales.demo import demo_seeder_register
         from gymsales.models import Role
@@ -35,6 +37,8 @@ class AutomationsConfig(AppConfig):
                 handlers.append(handler)
         demo_seeder_register(demo.seed)
         demo_seeder_register(campaigns_demo.seed)
+        error_codes_register(api.ERROR_CODES)
+        error_codes_register(campaigns_api.ERROR_CODES)
         nav_item_register("Automations", "/settings/automations/", {Role.ADMIN})
         nav_item_register("Campaigns", "/campaigns/", {Role.MANAGER, Role.ADMIN})
         # The Celery tasks, registered in every process (web too): campaign services enqueue

@@ -15,6 +15,16 @@ from gymsales.errors import DomainError
 from templates_app import selectors, services
 from templates_app.models import MessageTemplate, TemplateCategory, TemplateStatus
 
+# A broken rule of templates (422), for the OpenAPI description (TemplatesAppConfig.ready()).
+ERROR_CODES = {
+    "not_submittable": "The template cannot be submitted in its status.",
+    "not_submitted": "The template was never submitted, so there is nothing to sync.",
+    "template_limit_reached": "The company has the most templates allowed.",
+    "twilio_error": "Twilio refused the request.",
+    "timeout": "Twilio did not answer in time.",
+    "error": "Twilio answered with an error.",
+}
+
 
 class FormFriendlyJSONField(serializers.JSONField):
     """JSON in a JSON body; in a form body the same structure arrives as a JSON string."""

@@ -19,6 +19,23 @@ from gymsales.models import Note, NoteKind, SaleTypeKey
 from templates_app.selectors import template_get_for_company
 from whatsapp import rules, selectors, services
 from whatsapp.models import Message, MessagingLimit, WhatsAppAuditEntry, WhatsAppSettings
+from whatsapp.rules import MAX_BODY_LENGTH
+
+# The error codes of a refused send (422), for the OpenAPI description (WhatsappConfig.ready()).
+ERROR_CODES = {
+    "whatsapp_disabled": "WhatsApp is not enabled for the company (or is suspended).",
+    "opted_out": "The person opted out of WhatsApp.",
+    "no_mobile": "The person has no mobile number.",
+    "mobile_changed": "The person's mobile number changed after the message was queued.",
+    "session_inactive": "Free text (or an edited template) outside the 24-hour session.",
+    "template_not_approved": "The template is not approved for sending.",
+    "template_not_found": "No such template in the company.",
+    "too_long": f"The message is over {MAX_BODY_LENGTH} characters.",
+    "empty": "The message is empty.",
+    "limit_reached": "The company's messaging limit for the period is reached.",
+    "marketing_limit": "The person received the most marketing templates allowed.",
+    "missing_variable": "A template variable has no value for this person.",
+}
 
 
 class MessageSerializer(ModelSerializer):

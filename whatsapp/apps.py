@@ -44,6 +44,7 @@ def _plug_into_the_core():
     from gymsales import services
     from gymsales.api.people import person_field_register
     from gymsales.api.platform import company_field_register
+    from gymsales.api.schema import error_codes_register
     from gymsales.context_processors import nav_item_register
     from gymsales.demo import demo_seeder_register
     from gymsales.profile import profile_panel_register
@@ -57,6 +58,7 @@ def _plug_into_the_core():
     profile_panel_register(profile.PANEL)
     person_field_register(api.PERSON_FIELD, example=api.PERSON_EXAMPLE)
     company_field_register(api.COMPANY_FIELD)
+    error_codes_register(api.ERROR_CODES)
     demo_seeder_register(demo.seed)
     nav_item_register("Newsfeed", "/newsfeed/")
     if credentials_for_company not in templates.CREDENTIALS_LOOKUP:

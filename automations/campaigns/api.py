@@ -20,6 +20,13 @@ from gymsales.errors import DomainError
 from gymsales.models import PersonStatus, Role, SaleTypeKey
 from templates_app.rendering import PERSON_FIELDS
 
+# Campaigns' error codes, for the OpenAPI description (AutomationsConfig.ready()); templates_app
+# raises template_in_use when a campaign still uses the template (PROTECT).
+ERROR_CODES = {
+    "template_in_use": "409: the template is used by a campaign and cannot be deleted.",
+    "invalid_state": "409: the campaign's status does not allow this action (or change).",
+    "nothing_to_retry": "The campaign has no temporarily failed recipients to retry.",
+}
 ACTIONS = ("start", "pause", "resume", "stop", "retry-failed")
 
 

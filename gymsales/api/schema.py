@@ -16,7 +16,8 @@ from drf_spectacular import openapi
 from drf_spectacular.plumbing import get_override
 from drf_spectacular.utils import OpenApiResponse
 
-# Every `code` an error body can carry. The tests check that each code the code base raises is here.
+# Every `code` an error body can carry: the core's below, then each app's, registered with
+# `error_codes_register` in its AppConfig.ready(). The tests check that each code raised is here.
 ERROR_CODES = {
     # HTTP and the framework
     "parse_error": "400: malformed JSON or form body, or JSON nested too deeply.",
@@ -29,35 +30,30 @@ ERROR_CODES = {
     "request_too_large": "413: the body is over 1 MiB.",
     "unsupported_media_type": "415: a body that is neither JSON nor a form.",
     "throttled": "429: too many failed log-ins; see Retry-After.",
-    # 422: a broken rule (sending)
-    "whatsapp_disabled": "WhatsApp is not enabled for the company (or is suspended).",
-    "opted_out": "The person opted out of WhatsApp.",
-    "no_mobile": "The person has no mobile number.",
-    "mobile_changed": "The person's mobile number changed after the message was queued.",
-    "session_inactive": "Free text (or an edited template) outside the 24-hour session.",
-    "template_not_approved": "The template is not approved for sending.",
-    "template_not_found": "No such template in the company.",
-    "too_long": "The message is over 1024 characters.",
-    "empty": "The message is empty.",
-    "limit_reached": "The company's messaging limit for the period is reached.",
-    "marketing_limit": "The person received the most marketing templates allowed.",
-    "missing_variable": "A template variable has no value for this person.",
-    # 422: a broken rule (templates, automations)
-    "not_submittable": "The template cannot be submitted in its status.",
-    "not_submitted": "The template was never submitted, so there is nothing to sync.",
-    "template_limit_reached": "The company has the most templates allowed.",
-    "twilio_error": "Twilio refused the request.",
-    "timeout": "Twilio did not answer in time.",
-    "error": "Twilio answered with an error.",
-    "template_required": "A send_whatsapp Automated Item needs an approved template.",
-    "kind_not_available": "This kind of Automated Item is not available yet.",
-    "item_inactive": "The Automated Item was deactivated.",
-    "template_missing": "The Automated Item's template was deleted.",
-    "template_in_use": "409: the template is used by a campaign and cannot be deleted.",
-    # campaigns
-    "invalid_state": "409: the campaign's status does not allow this action (or change).",
-    "nothing_to_retry": "The campaign has no temporarily failed recipients to retry.",
 }
+
+
+def error_codes_register(codes: dict[str, str]) -> None:
+    """Add an app's error codes (code: what it means) to the OpenAPI description."""
+    for code, text in codes.items():
+        ERROR_CODES.setdefault(code, text)
+
+
+def _error_schema() -> dict:
+    """The Error component, with every registered code."""
+    return {
+        **ERROR,
+        "properties": {
+            **ERROR["properties"],
+            "code": {
+                "type": "string",
+                "enum": list(ERROR_CODES),
+                "description": "\n".join(f"- `{c}`: {text}" for c, text in ERROR_CODES.items()),
+                "example": "opted_out",
+            },
+        },
+    }
+
 
 ERROR = {
     "type": "object",
@@ -73,12 +69,7 @@ ERROR = {
             "additionalProperties": {},
             "example": {"base": ["This person has opted out of WhatsApp messages."]},
         },
-        "code": {
-            "type": "string",
-            "enum": list(ERROR_CODES),
-            "description": "\n".join(f"- `{code}`: {text}" for code, text in ERROR_CODES.items()),
-            "example": "opted_out",
-        },
+        "code": {},  # every registered code: _error_schema()
     },
 }
 PAGINATION = {
@@ -143,7 +134,7 @@ RESPONSES = {
     ),
 }
 COMPONENTS = {
-    "schemas": {"Error": ERROR, "Pagination": PAGINATION, "Collection": COLLECTION},
+    "schemas": {"Pagination": PAGINATION, "Collection": COLLECTION},
     "responses": RESPONSES,
 }
 
@@ -177,6 +168,7 @@ def _standard_responses(path: str, method: str, operation: dict) -> dict:
 def postprocess(result, generator, request, public):
     """drf-spectacular hook: shared components, every operation's error statuses, headers."""
     components = result.setdefault("components", {})
+    components.setdefault("schemas", {})["Error"] = _error_schema()
     for kind, entries in COMPONENTS.items():
         components.setdefault(kind, {}).update(entries)
     for path, operations in result.get("paths", {}).items():
