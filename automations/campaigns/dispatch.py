@@ -95,13 +95,17 @@ def quiet_wait(campaign: Campaign, tz, now: datetime) -> float | None:
 
 def _claim_sql() -> str:
     """Claim a batch and return, in the same statement, what the send needs: the person's
-    fields the variables may use, opt-out and mobile (re-checked now), an open session."""
+    fields the variables may use, opt-out and mobile (re-checked now), an open session. Each
+    claim takes its Message's id from the messages' sequence here (the row itself is inserted
+    by _RECORD_SQL before the commit; the foreign key is checked at the commit), so the
+    recipient row is written once per claim instead of again to link it."""
     r = CampaignRecipient._meta.db_table
     return (
         f"WITH picked AS (SELECT id, person_id FROM {r} WHERE campaign_id = %s"  # noqa: S608 (table names only)
         " AND state = 'queued' ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED)"
         f" UPDATE {r} r SET state = 'sending', lease_until = %s, attempts = r.attempts + 1,"
-        " updated_at = %s, error_code = '', error_message = ''"
+        " updated_at = %s, error_code = '', error_message = '',"
+        f" message_id = nextval(pg_get_serial_sequence('{Message._meta.db_table}', 'id'))"
         " FROM picked JOIN gymsales_person p ON p.id = picked.person_id"
         " JOIN gymsales_club c ON c.id = p.club_id"
         " LEFT JOIN gymsales_user u ON u.id = p.owner_id"
@@ -109,44 +113,38 @@ def _claim_sql() -> str:
         " WHERE r.id = picked.id"
         " RETURNING r.id, p.id, p.phone_mobile, p.whatsapp_opted_out, p.first_name, p.last_name,"
         " p.email, p.club_id, c.name, u.id, u.first_name, u.last_name,"
-        " COALESCE(cv.session_expires_at > %s, false)"
+        " COALESCE(cv.session_expires_at > %s, false), r.message_id"
     )
 
 
-# One statement per batch: the Message rows, their history notes, and each recipient's link. The
-# rows come as one JSON array (one parameter: cheap to bind however large the batch).
+# One statement per batch: the Message rows (with the ids the claim took) and their history
+# notes. The rows come as one JSON array (one parameter: cheap to bind however large the batch).
 _RECORD_SQL = """
     WITH v AS (
-        SELECT (e->>0)::bigint AS recipient_id, (e->>1)::bigint AS person_id,
+        SELECT (e->>0)::bigint AS message_id, (e->>1)::bigint AS person_id,
             (e->>2)::bigint AS club_id, e->>3 AS to_number, e->>4 AS body,
             (e->>5)::jsonb AS variables, (e->>6)::boolean AS business_initiated, e->>7 AS note
         FROM json_array_elements(%s::json) e
     ),
     m AS (
-        INSERT INTO whatsapp_message (company_id, person_id, direction, body, template_id,
+        INSERT INTO whatsapp_message (id, company_id, person_id, direction, body, template_id,
             content_variables, status, error_code, error_message, sent_by_id, media,
             profile_name, button_payload, to_number, from_number, origin, business_initiated,
             template_edited, send_attempts, limited_by_meta, referral, created_at, updated_at)
-        SELECT %s, v.person_id, 'outbound', v.body, %s, v.variables, 'sending', '', '', %s,
-            '[]'::jsonb, '', '', v.to_number, %s, 'campaign', v.business_initiated, false, 1,
-            false, '{}'::jsonb, %s, %s
-        FROM v RETURNING id, person_id
+        SELECT v.message_id, %s, v.person_id, 'outbound', v.body, %s, v.variables, 'sending',
+            '', '', %s, '[]'::jsonb, '', '', v.to_number, %s, 'campaign', v.business_initiated,
+            false, 1, false, '{}'::jsonb, %s, %s
+        FROM v
     ),
     n AS (
         INSERT INTO gymsales_note (company_id, club_id, person_id, kind, text, user_id,
             created_at)
         SELECT %s, v.club_id, v.person_id, 'whatsapp_sent', v.note, %s, %s
-        FROM m JOIN v ON v.person_id = m.person_id
+        FROM v
         RETURNING id, person_id
-    ),
-    link AS (
-        INSERT INTO whatsapp_messagenote (note_id, message_id)
-        SELECT n.id, m.id FROM n JOIN m ON m.person_id = n.person_id
     )
-    UPDATE automations_campaignrecipient r SET message_id = m.id
-    FROM m JOIN v ON v.person_id = m.person_id
-    WHERE r.id = v.recipient_id
-    RETURNING r.id, m.id
+    INSERT INTO whatsapp_messagenote (note_id, message_id)
+    SELECT n.id, v.message_id FROM n JOIN v ON v.person_id = n.person_id
 """
 
 # What a template variable mapped to a person's field reads from a claimed row (_claim_sql's
@@ -222,7 +220,7 @@ def claim(
             keep, over = _within_limit(ctx, keep, in_session, now)
             if over:
                 refused.setdefault("limit_reached", []).extend(over)
-        records, content_of = [], {}
+        records, jobs = [], []
         body_of, dumps, name = renderer.compiled.body, json.dumps, campaign.name
         for row in keep:
             values = renderer.values(row)
@@ -230,10 +228,10 @@ def claim(
                 refused.setdefault("missing_variable", []).append(row[0])
                 continue
             text, variables = body_of(values), dumps(values)
-            content_of[row[0]] = (row[2], variables if content_sid else text)
+            jobs.append(SendJob(row[0], row[13], lease, row[2], variables if content_sid else text))
             records.append(
                 (
-                    row[0],
+                    row[13],
                     row[1],
                     row[7],
                     row[2],
@@ -243,7 +241,6 @@ def claim(
                     f"WhatsApp sent to {f'{row[4]} {row[5]}'.strip()} (campaign {name}): {text}",
                 )
             )
-        message_of = {}
         if records:
             user_id = campaign.created_by_id
             with connection.cursor() as cursor:
@@ -262,15 +259,15 @@ def claim(
                         now,
                     ],
                 )
-                message_of = dict(cursor.fetchall())
         for reason, ids in refused.items():
             CampaignRecipient.objects.filter(pk__in=ids, state=RecipientState.SENDING).update(
-                state=RecipientState.NOT_SENT, reason=reason, lease_until=None, updated_at=now
+                state=RecipientState.NOT_SENT,
+                reason=reason,
+                lease_until=None,
+                message=None,  # its id was taken, no message made
+                updated_at=now,
             )
-    return [
-        SendJob(recipient_id, message_id, lease, *content_of[recipient_id])
-        for recipient_id, message_id in message_of.items()
-    ]
+    return jobs
 
 
 def _within_limit(ctx: _Context, keep: list, in_session: set, now: datetime):

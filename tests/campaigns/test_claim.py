@@ -75,7 +75,16 @@ def test_claim_fills_each_person_as_template_render_does(company, club, whatsapp
             f"WhatsApp sent to {person.full_name} (campaign {campaign.name}): {expected.text}"
         )
     refused = CampaignRecipient.objects.get(campaign=campaign, person=no_owner)
-    assert (refused.state, refused.reason) == ("not_sent", "missing_variable")
+    assert (refused.state, refused.reason, refused.message_id) == (
+        "not_sent",
+        "missing_variable",
+        None,
+    )
+    # Each claim's message id was taken in the claim: recipient, job and message agree.
+    for job in jobs:
+        recipient = CampaignRecipient.objects.get(pk=job.recipient_id)
+        assert recipient.message_id == job.message_id
+        assert Message.objects.get(pk=job.message_id).person_id == recipient.person_id
     assert not Message.objects.filter(person=no_owner).exists()
 
 
