@@ -264,6 +264,22 @@ def test_a_start_time_in_a_dst_gap_of_the_company_zone_is_read_in_the_clubs(
     assert Campaign.objects.get(name="Gap").scheduled_at == datetime(2026, 3, 8, 2, 30, tzinfo=UTC)
 
 
+def retry_after_63010(client, settings_row, recipient) -> int:
+    """Twilio reports the recipient's message failed with 63010; once whatsapp's retry is linked,
+    a minute passes and the sweep hands the retry to a worker. Returns the retry's id."""
+    first = CampaignRecipient.objects.get(pk=recipient.pk).message
+    post_status(client, settings_row, first.sid, "failed", "63010")
+    assert wait_for(
+        lambda: CampaignRecipient.objects.get(pk=recipient.pk).message_id != first.pk, timeout=15
+    )
+    return CampaignRecipient.objects.get(pk=recipient.pk).message_id
+
+
+def make_due_and_sweep(message_id: int) -> None:
+    Message.objects.filter(pk=message_id).update(send_after=timezone.now() - timedelta(seconds=1))
+    sends_sweep()
+
+
 @pytest.mark.worker
 def test_a_63010_automatic_retry_is_followed_by_its_recipient(
     campaign_worker, standin, company, club, webhook_ready, template, admin_user, client
@@ -306,17 +322,35 @@ def test_a_63010_automatic_retry_is_followed_by_its_recipient(
     other = CampaignRecipient.objects.select_related("message").get(
         campaign=campaign, person=people[1]
     )
-    post_status(client, webhook_ready, other.message.sid, "failed", "63010")
-    assert wait_for(
-        lambda: CampaignRecipient.objects.get(pk=other.pk).message_id != other.message_id,
-        timeout=15,
-    )
-    second = CampaignRecipient.objects.get(pk=other.pk).message_id
-    Message.objects.filter(pk=second).update(send_after=timezone.now() - timedelta(seconds=1))
-    sends_sweep()
+    second = retry_after_63010(client, webhook_ready, other)
+    make_due_and_sweep(second)
     assert wait_for(lambda: Message.objects.get(pk=second).sid, timeout=15)
     post_status(client, webhook_ready, Message.objects.get(pk=second).sid, "failed", "63010")
     assert wait_for(
         lambda: CampaignRecipient.objects.get(pk=other.pk).state == "failed", timeout=15
     )
     assert counts(campaign)["failed"] == 1
+
+
+@pytest.mark.worker
+def test_a_63010_retry_refused_at_send_time_ends_its_recipient_not_sent(
+    campaign_worker, standin, company, club, webhook_ready, template, admin_user, client, api
+):
+    """The person opted out before whatsapp's retry left: it is not sent, and the recipient ends
+    not_sent with the refusal's code — not an opt-out after the campaign: it never reached them."""
+    campaign, people = sent_campaign(company, template, admin_user, 2, club)
+    recipient = CampaignRecipient.objects.select_related("message").get(
+        campaign=campaign, person=people[0]
+    )
+    retry_id = retry_after_63010(client, webhook_ready, recipient)
+    api(admin_user).post(f"/api/v1/people/{people[0].pk}/whatsapp/opt-out")
+    make_due_and_sweep(retry_id)
+    assert wait_for(
+        lambda: CampaignRecipient.objects.get(pk=recipient.pk).state == "not_sent", timeout=15
+    )
+    done = CampaignRecipient.objects.get(pk=recipient.pk)
+    assert (done.reason, done.retrying) == ("opted_out", False)
+    assert Message.objects.get(pk=retry_id).status == "not_sent"
+    assert standin.per_recipient()[f"whatsapp:{people[0].phone_mobile}"] == 1
+    c = counts(campaign)
+    assert (c["not_sent"], c["retrying"], c["opted_out"]) == (1, 0, 0)
