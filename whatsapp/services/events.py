@@ -49,55 +49,82 @@ def webhook_events_drain(*, limit: int = 500) -> int:
             rows = cursor.fetchall()
         if not rows:
             return 0
-        simple: dict[int, StatusEvent] = {}
-        others: list[int] = []
-        for pk, kind, payload in rows:
-            if kind == WebhookEvent.Kind.STATUS:
-                status = twilio.status_event(json.loads(payload))
-                if status.status in rules.STATUS_RANK:
-                    simple[pk] = status
-                    continue
-            others.append(pk)
+        simple, others = _split_simple_statuses(rows)
         not_ready = _apply_simple_statuses(simple)
         done = [pk for pk in simple if pk not in not_ready]
-        retried = []
-        for event in WebhookEvent.objects.filter(pk__in=[*not_ready, *others]).order_by("id"):
-            if event.pk in not_ready:
-                _postpone(event, EventNotReady("no message with this sid yet"), now)
-                retried.append(event)
-                continue
-            try:
-                with transaction.atomic():
-                    webhook_event_apply(event=event)
-            except EventNotReady as exc:
-                _postpone(event, exc, now)
-                retried.append(event)
-                continue
-            except Exception as exc:  # a bad event must not block the others
-                logger.exception("webhook event %s failed", event.pk)
-                event.attempts += 1
-                event.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-                event.available_at = now + timedelta(seconds=min(2**event.attempts, 3600))
-                if event.attempts >= 10:
-                    event.processed_at = timezone.now()
-                retried.append(event)
-                continue
-            done.append(event.pk)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "UPDATE whatsapp_webhookevent SET processed_at = %s, last_error = ''"
-                " WHERE id = ANY(%s)",
-                [timezone.now(), done],
-            )
-        # Postponed or failing events (few) keep their own attempts, error and next time.
-        for event in retried:
-            WebhookEvent.objects.filter(pk=event.pk).update(
-                processed_at=event.processed_at,
-                attempts=event.attempts,
-                last_error=event.last_error,
-                available_at=event.available_at,
-            )
+        applied, retried = _apply_one_by_one(not_ready, others, now)
+        _mark_applied([*done, *applied], retried)
     return len(rows)
+
+
+def _split_simple_statuses(rows) -> tuple[dict[int, StatusEvent], list[int]]:
+    """The batch's plain status moves (sent/delivered/read: event id → status), applied together;
+    and the ids of every other event (failures, inbound messages), applied one by one."""
+    simple: dict[int, StatusEvent] = {}
+    others: list[int] = []
+    for pk, kind, payload in rows:
+        if kind == WebhookEvent.Kind.STATUS:
+            status = twilio.status_event(json.loads(payload))
+            if status.status in rules.STATUS_RANK:
+                simple[pk] = status
+                continue
+        others.append(pk)
+    return simple, others
+
+
+def _apply_one_by_one(
+    not_ready: set[int], others: list[int], now: datetime
+) -> tuple[list[int], list[WebhookEvent]]:
+    """Postpone the events whose message isn't known yet and apply the others, each in its own
+    savepoint so a bad one can't block the rest. Returns (applied ids, events to retry)."""
+    applied: list[int] = []
+    retried: list[WebhookEvent] = []
+    for event in WebhookEvent.objects.filter(pk__in=[*not_ready, *others]).order_by("id"):
+        if event.pk in not_ready:
+            _postpone(event, EventNotReady("no message with this sid yet"), now)
+            retried.append(event)
+            continue
+        try:
+            with transaction.atomic():
+                webhook_event_apply(event=event)
+        except EventNotReady as exc:
+            _postpone(event, exc, now)
+            retried.append(event)
+            continue
+        except Exception as exc:  # a bad event must not block the others
+            logger.exception("webhook event %s failed", event.pk)
+            _back_off(event, exc, now)
+            retried.append(event)
+            continue
+        applied.append(event.pk)
+    return applied, retried
+
+
+def _back_off(event: WebhookEvent, exc: Exception, now: datetime) -> None:
+    """An event that failed: try again later, and give up after 10 attempts."""
+    event.attempts += 1
+    event.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+    event.available_at = now + timedelta(seconds=min(2**event.attempts, 3600))
+    if event.attempts >= 10:
+        event.processed_at = timezone.now()
+
+
+def _mark_applied(done: list[int], retried: list[WebhookEvent]) -> None:
+    """The applied events in one statement; postponed or failing ones (few) keep their own
+    attempts, error and next time."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE whatsapp_webhookevent SET processed_at = %s, last_error = ''"
+            " WHERE id = ANY(%s)",
+            [timezone.now(), done],
+        )
+    for event in retried:
+        WebhookEvent.objects.filter(pk=event.pk).update(
+            processed_at=event.processed_at,
+            attempts=event.attempts,
+            last_error=event.last_error,
+            available_at=event.available_at,
+        )
 
 
 def _postpone(event: WebhookEvent, exc: Exception, now: datetime) -> None:
