@@ -272,24 +272,8 @@ def main() -> None:
         logs / "web.log",
     )
     common.wait_port(port)
-    worker = common.start(
-        [
-            str(common.VENV_BIN / "celery"),
-            "-A",
-            "gymsales",
-            "worker",
-            "-Q",
-            "celery",
-            "-n",
-            "callbacks-bench@%h",
-            "-c",
-            "1",
-            "-P",
-            "solo",
-            "--loglevel=WARNING",
-        ],
-        env,
-        logs / "worker.log",
+    worker = common.celery_worker(
+        env, logs / "worker.log", name="callbacks-bench", pool="solo", queue="celery"
     )
     meter = CpuMeter({"web": web, "worker": worker}, env)
     try:

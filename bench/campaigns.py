@@ -191,43 +191,19 @@ def main() -> None:
             "CAMPAIGN_CONCURRENCY": str(CONCURRENCY),
             "CAMPAIGN_SLICE_SECONDS": "20",
         }
-        campaign_worker = common.start(
-            [
-                str(common.VENV_BIN / "celery"),
-                "-A",
-                "gymsales",
-                "worker",
-                "-Q",
-                "campaigns",
-                "-n",
-                "campaigns-bench@%h",
-                "-c",
-                "1",
-                "--loglevel=WARNING",
-                "-P",
-                "solo",
-            ],
+        campaign_worker = common.celery_worker(
             worker_env,
             logs / "campaign-worker.log",
+            name="campaigns-bench",
+            pool="solo",
+            queue="campaigns",
         )
-        interactive_worker = common.start(
-            [
-                str(common.VENV_BIN / "celery"),
-                "-A",
-                "gymsales",
-                "worker",
-                "-Q",
-                "celery",
-                "-n",
-                "interactive-bench@%h",
-                "-c",
-                "4",
-                "-P",
-                "threads",
-                "--loglevel=WARNING",
-            ],
+        interactive_worker = common.celery_worker(
             worker_env,
             logs / "interactive-worker.log",
+            name="interactive-bench",
+            concurrency=4,
+            queue="celery",
         )
         procs += [campaign_worker, interactive_worker]
         time.sleep(4)  # both workers up

@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 from cryptography.fernet import Fernet
@@ -104,6 +105,54 @@ def start(cmd: list[str], env: dict, log: Path) -> subprocess.Popen:
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
+
+
+def celery_worker(
+    env: dict,
+    log: Path,
+    *,
+    name: str,
+    pool: str = "threads",
+    concurrency: int = 1,
+    queue: str | None = None,
+    extra: tuple[str, ...] = (),
+) -> subprocess.Popen:
+    """A Celery worker of the project (`name@host`), logging warnings and errors to `log`."""
+    cmd = [str(VENV_BIN / "celery"), "-A", "gymsales", "worker", "-n", f"{name}@%h"]
+    cmd += ["-P", pool, "-c", str(concurrency), "--loglevel=WARNING", *extra]
+    if queue:
+        cmd += ["-Q", queue]
+    return start(cmd, env, log)
+
+
+@contextmanager
+def django_test_database(suffix: str):
+    """Django set up in this process on a fresh database (`<DATABASE name>_<suffix>`, migrated,
+    dropped on exit), with plain static URLs (no collectstatic) and any host allowed."""
+    # Production settings require encryption keys for the Twilio tokens: one per run.
+    os.environ.setdefault("SECRETS_ENCRYPTION_KEYS", Fernet.generate_key().decode())
+    import django
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    db["TEST"] = {"NAME": f"{db['NAME']}_{suffix}"}
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    django.setup()
+    settings.ALLOWED_HOSTS = ["*"]
+
+    from django.db import connection
+    from django.test.utils import setup_test_environment
+
+    setup_test_environment(debug=False)
+    connection.creation.create_test_db(verbosity=0, keepdb=False)
+    try:
+        yield
+    finally:
+        connection.close()
+        connection.creation.destroy_test_db(db["TEST"]["NAME"], verbosity=0)
 
 
 def stop(proc: subprocess.Popen) -> None:

@@ -19,6 +19,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gymsales.settings")
 os.environ.setdefault("WHATSAPP_BACKEND", "locmem")
 # Measure as production runs: DEBUG off (no query log, cached templates).
@@ -32,28 +33,10 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=10_000)
     args = parser.parse_args()
 
-    import django
-    from django.conf import settings
+    from bench import common
 
-    db = settings.DATABASES["default"]
-    db["TEST"] = {"NAME": f"{db['NAME']}_profile_bench"}
-    # No collectstatic here: plain static URLs instead of the hashed manifest.
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-    django.setup()
-    settings.ALLOWED_HOSTS = ["*"]
-
-    from django.db import connection
-    from django.test.utils import setup_test_environment
-
-    setup_test_environment(debug=False)
-    connection.creation.create_test_db(verbosity=0, keepdb=False)
-    try:
+    with common.django_test_database("profile_bench"):
         run(args)
-    finally:
-        connection.creation.destroy_test_db(db["TEST"]["NAME"], verbosity=0)
 
 
 def run(args) -> None:

@@ -121,27 +121,12 @@ def main() -> None:
         produced = time.monotonic() - t0
         # the queued sends wait in Redis; now the two workers start and send them all
         workers = [
-            common.start(
-                [
-                    str(common.VENV_BIN / "celery"),
-                    "-A",
-                    "gymsales",
-                    "worker",
-                    "-P",
-                    "threads",
-                    "-c",
-                    str(args.threads),
-                    "-n",
-                    f"bench{i}@%h",
-                    "--without-gossip",
-                    "--without-mingle",
-                    "--prefetch-multiplier",
-                    "8",
-                    "--loglevel",
-                    "WARNING",
-                ],
+            common.celery_worker(
                 env,
                 tmp / f"worker{i}.log",
+                name=f"bench{i}",
+                concurrency=args.threads,
+                extra=("--without-gossip", "--without-mingle", "--prefetch-multiplier", "8"),
             )
             for i in (1, 2)
         ]

@@ -240,23 +240,12 @@ def main() -> None:
     from gymsales.celery import app
 
     app.control.purge()
-    worker = common.start(
-        [
-            str(common.VENV_BIN / "celery"),
-            "-A",
-            "gymsales",
-            "worker",
-            "-P",
-            "threads",
-            "-c",
-            "2",
-            "--without-gossip",
-            "--without-mingle",
-            "--loglevel",
-            "WARNING",
-        ],
+    worker = common.celery_worker(
         env,
         tmp / "worker.log",
+        name="ingest-bench",
+        concurrency=2,
+        extra=("--without-gossip", "--without-mingle"),
     )
     try:
         time.sleep(3)
