@@ -12,7 +12,7 @@ from gymsales.models import Person
 from gymsales.tenancy import all_companies
 from tests.whatsapp.conftest import OTHER_SENDER, SENDER, enable, inbound_params, make_template
 from whatsapp import services
-from whatsapp.models import WhatsAppSettings
+from whatsapp.models import Message, WhatsAppSettings
 from whatsapp.providers.twilio import webhooks as twilio
 
 WAIT = 30
@@ -136,3 +136,41 @@ def _wait_until_blocked_or_done(thread: threading.Thread) -> None:
             if cursor.fetchone()[0]:
                 return
         thread.join(0.05)
+
+
+def test_two_messages_cannot_share_a_sid(company, person):
+    """message_sid_unique (a constraint since whatsapp 0008, which dropped the unused pattern
+    index unique=True added): a SID names one message."""
+    Message.objects.create(
+        company=company, person=person, direction="outbound", sid="SM" + "e" * 32
+    )
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Message.objects.create(
+            company=company, person=person, direction="outbound", sid="SM" + "e" * 32
+        )
+
+    assert Message.objects.create(company=company, person=person, direction="outbound").sid is None
+    assert Message.objects.create(company=company, person=person, direction="outbound").sid is None
+
+
+def test_messages_are_found_by_sid_and_by_person_through_an_index(company, person):
+    """The indexes whatsapp 0008 keeps serve the status callbacks' SID lookup and the Client
+    Profile's history (the planner told not to read the whole table)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        plans = {}
+        for name, sql, params in [
+            ("sid", "SELECT id FROM whatsapp_message WHERE sid = ANY(%s)", [["SM1", "SM2"]]),
+            (
+                "history",
+                "SELECT id FROM whatsapp_message WHERE person_id = %s"
+                " ORDER BY created_at DESC, id DESC LIMIT 50",
+                [person.pk],
+            ),
+        ]:
+            cursor.execute("EXPLAIN " + sql, params)
+            plans[name] = " ".join(row[0] for row in cursor.fetchall())
+
+    assert "message_sid_unique" in plans["sid"]
+    assert "whatsapp_me_person__fa11f3_idx" in plans["history"]
