@@ -1,5 +1,10 @@
 """Campaigns' part of `manage.py seed_demo` (idempotent): a finished campaign with realistic
-outcomes, and a draft ready to start (its pre-flight done) so a new user can start and watch one."""
+outcomes, and a draft ready to start (its pre-flight done) so a new user can start and watch one.
+
+The finished campaign's story holds together wherever a user looks: its replies are inbound
+messages in the people's WhatsApp history, the person it counts as opted out sent STOP (and is
+opted out, so the draft's pre-flight excludes them), and its recipients were made when it started.
+The draft has no quiet hours: started at any hour, it sends at once."""
 
 from __future__ import annotations
 
@@ -9,9 +14,12 @@ from django.utils import timezone
 
 from automations.campaigns import services
 from automations.campaigns.models import Campaign, CampaignRecipient, RecipientState
+from gymsales.models import ConsentChannel, ConsentSource, NoteKind
+from gymsales.services import person_set_opt_out
 from templates_app.models import MessageTemplate
 from whatsapp.models import Direction, Message, MessageStatus
 from whatsapp.providers import new_message_sid
+from whatsapp.services.notes import note_create
 
 FINISHED = "November class promo"
 DRAFT = "Win back quiet leads"
@@ -58,8 +66,6 @@ def seed(*, company, users: dict) -> list[str]:
             template=reengage,
             created_by=admin,
             audience={"status": "lead"},
-            quiet_hours_start="21:00",
-            quiet_hours_end="08:00",
         )
         services.campaign_preflight(campaign=draft)
     return [
@@ -96,8 +102,71 @@ def _finished(company, template, admin) -> None:
     for recipient, message in zip(recipients, messages, strict=True):
         recipient.message = message
     CampaignRecipient.objects.bulk_update(recipients, RECIPIENT_FIELDS)
+    # The excluded were made (and the pre-flight stored) when it started, as a real fan-out does.
+    CampaignRecipient.objects.filter(campaign=campaign, state=RecipientState.EXCLUDED).update(
+        updated_at=started
+    )
     Campaign.objects.filter(pk=campaign.pk).update(
-        status="completed", finished_at=started + timedelta(minutes=3)
+        status="completed",
+        finished_at=started + timedelta(minutes=3),
+        fanned_out_at=started,
+        preflight_at=started,
+    )
+    for recipient, message in zip(recipients, messages, strict=True):
+        note_create(
+            person=recipient.person,
+            company=company,
+            kind=NoteKind.WHATSAPP_SENT,
+            text=f"WhatsApp sent to {recipient.person.full_name} (campaign {FINISHED}): "
+            + message.body,
+            user=admin,
+            message=message,
+            created_at=message.created_at,
+        )
+        _answers(recipient)
+
+
+# What the people who answered the campaign wrote back.
+REPLIES = ["Yes please, save me a spot!", "What time is the yoga class?", "Count me in"]
+
+
+def _answers(recipient) -> None:
+    """The replies and the STOP the recipient's counts tell of, as inbound WhatsApp messages in
+    the person's history; the STOP opts the person out, as a STOP reply does."""
+    person = recipient.person
+    if recipient.replied_at is not None:
+        body = REPLIES[recipient.pk % len(REPLIES)]
+        _inbound(person, body, recipient.replied_at)
+    if recipient.opted_out_at is not None:
+        _inbound(person, "STOP", recipient.opted_out_at)
+        person_set_opt_out(
+            person=person,
+            channel=ConsentChannel.WHATSAPP,
+            opted_out=True,
+            source=ConsentSource.KEYWORD,
+            proof="Replied STOP to the campaign.",
+        )
+
+
+def _inbound(person, body: str, at) -> None:
+    message = Message.objects.create(
+        company=person.company,
+        person=person,
+        direction=Direction.INBOUND,
+        body=body,
+        status=MessageStatus.RECEIVED,
+        sid=new_message_sid(),
+        from_number=person.phone_mobile,
+        profile_name=person.full_name,
+        created_at=at,
+    )
+    note_create(
+        person=person,
+        company=person.company,
+        kind=NoteKind.WHATSAPP_RECEIVED,
+        text=f"WhatsApp received from {person.full_name}: {body}",
+        message=message,
+        created_at=at,
     )
 
 
