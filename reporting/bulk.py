@@ -29,7 +29,7 @@ from django.db.models import (
 
 from automations.campaigns.models import Campaign, CampaignRecipient, RecipientState
 from automations.campaigns.rules import LIMITED_BY_META, REPLY_WINDOW
-from gymsales.models import Appointment, ConsentChannel, ConsentRecord, Person, Sale
+from gymsales.models import Appointment, Person, Sale
 from reporting.counters import without_jit
 from reporting.filters import ReportFilters
 from whatsapp.models import Direction, Message
@@ -69,13 +69,6 @@ def _flags(recipients: QuerySet[CampaignRecipient]) -> QuerySet[CampaignRecipien
         created_at__gte=OuterRef("sent_at"),
         created_at__lte=_after_reach(REPLY_WINDOW),
     )
-    opted_out = ConsentRecord.objects.filter(
-        company_id=OuterRef("company_id"),
-        person_id=OuterRef("person_id"),
-        channel=ConsentChannel.WHATSAPP,
-        opted_out=True,
-        created_at__gte=OuterRef("sent_at"),
-    )
     won = Sale.objects.filter(
         company_id=OuterRef("company_id"),
         person_id=OuterRef("person_id"),
@@ -90,7 +83,6 @@ def _flags(recipients: QuerySet[CampaignRecipient]) -> QuerySet[CampaignRecipien
     )
     return recipients.annotate(
         _replied=Exists(replied),
-        _opted_out=Exists(opted_out),
         _won=Exists(won),
         _booked=Exists(booked),
     )
@@ -107,7 +99,9 @@ CONDITIONS = {
     "delivered": lambda: Q(state__in=[RecipientState.DELIVERED, RecipientState.READ]),
     "read": lambda: Q(state=RecipientState.READ),
     "replied": lambda: _reached() & (Q(replied_at__isnull=False) | Q(_replied=True)),
-    "opted_out": lambda: _reached() & (Q(opted_out_at__isnull=False) | Q(_opted_out=True)),
+    # Recorded on the recipient by the campaign as it happens (STOP, staff, people API), while the
+    # campaign reached them: the same figure as the campaign's own `counts.opted_out`.
+    "opted_out": lambda: Q(opted_out_at__isnull=False),
     "limited_by_meta": lambda: Q(state=RecipientState.FAILED, error_code=LIMITED_BY_META),
     "failed": lambda: Q(state=RecipientState.FAILED) & ~Q(error_code=LIMITED_BY_META),
     "sales_won_30d": lambda: _reached() & Q(_won=True),

@@ -62,6 +62,9 @@ R_EXCLUDED, R_QUEUED, R_SENDING, R_SENT, R_DELIVERED, R_READ, R_FAILED, R_NOT_SE
 )
 RECIPIENT_RANK = {R_QUEUED: 0, R_SENDING: 1, R_SENT: 2, R_DELIVERED: 3, R_READ: 4}
 RECIPIENT_FINAL = frozenset({R_EXCLUDED, R_FAILED, R_NOT_SENT})
+# The campaign reached them: Twilio accepted the message (`sent_at`; `sending` until its first
+# callback) and it has not failed.
+REACHED_STATES = (R_SENDING, R_SENT, R_DELIVERED, R_READ)
 
 
 def recipient_moves_forward(*, current: str, new: str) -> bool:

@@ -62,8 +62,12 @@ def _aggregates():
         "queued": Count("id", filter=state("queued") & Q(retrying=False)),
         # (before "retrying": once that alias exists, Q(retrying=…) would name the aggregate)
         "sending": Count("id", filter=state("sending") & ~(auto_retry & Q(retrying=True))),
+        # Claimed and not yet accepted by Twilio (an automatic retry waits in `retrying`).
+        "in_flight": Count(
+            "id",
+            filter=state("sending") & Q(sent_at__isnull=True) & ~(auto_retry & Q(retrying=True)),
+        ),
         "retrying": Count("id", filter=(state("queued") | auto_retry) & Q(retrying=True)),
-        "in_flight": Count("id", filter=state("sending") & Q(sent_at__isnull=True)),
         "sent": Count("id", filter=state("sent")),
         "delivered": Count("id", filter=state("delivered")),
         "read": Count("id", filter=state("read")),

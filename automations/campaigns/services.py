@@ -20,7 +20,9 @@ from automations.campaigns.models import Campaign, CampaignRecipient, RecipientS
 from gymsales.errors import DomainError, FieldErrors
 from gymsales.models import Club, Company, ConsentChannel, ConsentSource, Person, User
 from templates_app.models import MessageTemplate
+from whatsapp import rules as rules_wa
 from whatsapp import selectors as wa_selectors
+from whatsapp.models import Message
 
 logger = logging.getLogger(__name__)
 
@@ -298,6 +300,10 @@ def campaign_act(*, campaign: Campaign, action: str) -> Campaign:
         locked.save(update_fields=["status", "started_at", "finished_at", "updated_at"])
         if target == rules.STOPPED:
             recipients_settle_stopped(campaign_id=locked.pk, now=now)
+        elif target == rules.PAUSED:
+            automatic_retries_hold(campaign_id=locked.pk)
+        elif target == rules.RUNNING:
+            automatic_retries_release(campaign_id=locked.pk, now=now)
     if kick:
         from automations.campaigns.queueing import campaign_dispatch_kick
 
@@ -327,18 +333,107 @@ def _requeue_failed(campaign: Campaign, now: datetime) -> int:
 
 def recipients_settle_stopped(*, campaign_id: int, now: datetime | None = None) -> int:
     """A stopped campaign sends nobody else: recipients still queued (or re-queued by retry-failed)
-    end `not_sent` with the reason `stopped`. Claims a worker holds are settled by that worker
-    (it finishes its requests in flight within the 2 s of a stop); claims whose worker died are
+    end `not_sent` with the reason `stopped`, and so do those waiting for whatsapp's automatic 63010
+    retry (`automatic_retries_cancel`). Claims a worker holds are settled by that worker (it
+    finishes its requests in flight within the 2 s of a stop); claims whose worker died are
     reconciled once their lease ran out (tasks.campaigns_settle_stopped)."""
-    return CampaignRecipient.objects.filter(
-        campaign_id=campaign_id, state=RecipientState.QUEUED
-    ).update(
+    now = now or timezone.now()
+    queued = CampaignRecipient.objects.filter(campaign_id=campaign_id, state=RecipientState.QUEUED)
+    return _end_stopped(queued, now) + automatic_retries_cancel(campaign_id=campaign_id, now=now)
+
+
+def _end_stopped(recipients, now: datetime) -> int:
+    return recipients.update(
         state=RecipientState.NOT_SENT,
         reason=STOPPED_REASON,
         retrying=False,
         lease_until=None,
-        updated_at=now or timezone.now(),
+        updated_at=now,
     )
+
+
+# --- whatsapp's automatic 63010 retry of a campaign message ---------------------------------------
+#
+# whatsapp queues a copy of a message that failed with 63010 on its 1:1 path, due a minute later
+# (whatsapp.services.delivery), and its recipient follows the copy (`recipients_follow_retry`).
+# The copy is still the campaign's: a stop cancels it, a pause holds it until resume. Each is one
+# conditional UPDATE on the copy while it is `queued`, the same row whatsapp's claim updates: a
+# copy already claimed is in flight (as a dispatch worker's requests are at a stop), one not yet
+# claimed never leaves. The copy is held by moving its due time RETRY_HOLD into the future, so
+# resume gives it back the due time it had.
+
+RETRY_HOLD = "interval '100 years'"
+STOPPED_MESSAGE = "Not sent: the campaign was stopped."
+PAUSED_RETRY_WAIT_SECONDS = 5.0
+
+
+def _automatic_retries_sql(set_clause: str, extra_condition: str = "") -> str:
+    message, recipient = Message._meta.db_table, CampaignRecipient._meta.db_table
+    return (
+        f"UPDATE {message} m SET {set_clause} FROM {recipient} r"  # noqa: S608 (fixed SQL)
+        " WHERE r.campaign_id = %s AND r.state = 'sending' AND r.message_id = m.id"
+        f" AND m.status = 'queued' AND m.retry_of_id IS NOT NULL {extra_condition} RETURNING m.id"
+    )
+
+
+def automatic_retries_cancel(*, campaign_id: int, now: datetime) -> int:
+    """Stop: the campaign's automatic retries not yet claimed are not sent, and their recipients end
+    `not_sent` (stopped). Returns the recipients settled."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _automatic_retries_sql("status = 'not_sent', error_message = %s, updated_at = %s"),
+            [STOPPED_MESSAGE, now, campaign_id],
+        )
+        cancelled = [row[0] for row in cursor.fetchall()]
+    if not cancelled:
+        return 0
+    return _end_stopped(
+        CampaignRecipient.objects.filter(campaign_id=campaign_id, message_id__in=cancelled), now
+    )
+
+
+def automatic_retries_hold(*, campaign_id: int) -> int:
+    """Pause: the campaign's automatic retries not yet claimed wait (they still count as
+    `retrying`). Returns the messages held."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _automatic_retries_sql(
+                f"send_after = COALESCE(m.send_after, now()) + {RETRY_HOLD}",
+                f"AND COALESCE(m.send_after, now()) < now() + {RETRY_HOLD} / 2",
+            ),
+            [campaign_id],
+        )
+        return cursor.rowcount
+
+
+def automatic_retries_release(*, campaign_id: int, now: datetime) -> int:
+    """Resume (or retry-failed): held automatic retries are due again when they were due before
+    the pause; whatsapp's sweep hands them to a worker then. Returns the messages released."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _automatic_retries_sql(
+                f"send_after = m.send_after - {RETRY_HOLD}, updated_at = %s",
+                f"AND m.send_after >= now() + {RETRY_HOLD} / 2",
+            ),
+            [now, campaign_id],
+        )
+        return cursor.rowcount
+
+
+def automatic_retry_check(*, message_id: int) -> rules_wa.Refusal | float | None:
+    """whatsapp asks, when it claims an automatic retry to send it: may it go now? A stopped
+    campaign's: never (not sent, `stopped`); a paused one's: not yet (asked again in a few
+    seconds). Anything else, or a retry of no campaign: None, send it."""
+    status = (
+        CampaignRecipient.objects.filter(message_id=message_id)
+        .values_list("campaign__status", flat=True)
+        .first()
+    )
+    if status == rules.STOPPED:
+        return rules_wa.Refusal(code=STOPPED_REASON, message=STOPPED_MESSAGE)
+    if status == rules.PAUSED:
+        return PAUSED_RETRY_WAIT_SECONDS
+    return None
 
 
 def campaigns_start_due(*, now: datetime | None = None) -> list[int]:
@@ -381,10 +476,11 @@ def recipients_follow_status(*, message_ids: list[int], status: str, error_code:
     sets = "state = %s, updated_at = %s"
     params: list[Any] = [state, now]
     if state == RecipientState.FAILED:
-        sets += ", error_code = %s, failed_at = %s, lease_until = NULL"
+        # It never reached them: an opt-out counted meanwhile was not after it reached them.
+        sets += ", error_code = %s, failed_at = %s, lease_until = NULL, opted_out_at = NULL"
         params += [(error_code or "")[:16], now]
     elif state == RecipientState.NOT_SENT:
-        sets += ", reason = %s, lease_until = NULL, retrying = false"
+        sets += ", reason = %s, lease_until = NULL, retrying = false, opted_out_at = NULL"
         params += [(error_code or "")[:32]]
     elif rules.RECIPIENT_RANK[state] >= rules.RECIPIENT_RANK[RecipientState.SENT]:
         # Reached them (an automatic retry's recipient gets its time here).
@@ -403,15 +499,30 @@ def recipients_follow_status(*, message_ids: list[int], status: str, error_code:
 def recipients_follow_retry(*, message_id: int, retry_id: int, error_code: str) -> int:
     """whatsapp queued a failed campaign message again by itself (63010, once, a minute later):
     its recipient follows the retry. It counts as `retrying` until Twilio reports the retry sent,
-    then moves on with it (or fails / is not sent with it). A new attempt, like retry-failed."""
-    return (
-        CampaignRecipient.objects.filter(message_id=message_id)
+    then moves on with it (or fails / is not sent with it). A new attempt, like retry-failed; the
+    failed one never reached them, so an opt-out counted after it no longer counts.
+
+    The retry is the campaign's: a stopped campaign cancels it at once (the recipient ends
+    `not_sent`, stopped), a paused one holds it until resume, and a completed one runs again
+    until it is sent (so it can still be paused or stopped, and completes after it)."""
+    campaign = (
+        Campaign.objects.select_for_update(of=("self",), no_key=True)
+        .filter(recipients__message_id=message_id)
+        .values("pk", "status")
+        .first()
+    )
+    if campaign is None:
+        return 0
+    # The campaign row first, then its recipient: the order campaign_act locks them in.
+    followed = (
+        CampaignRecipient.objects.filter(campaign_id=campaign["pk"], message_id=message_id)
         .exclude(state__in=[RecipientState.EXCLUDED, RecipientState.NOT_SENT])
         .update(
             message_id=retry_id,
             state=RecipientState.SENDING,
             retrying=True,
             sent_at=None,
+            opted_out_at=None,
             lease_until=None,
             failed_at=None,
             error_code=(error_code or "")[:16],
@@ -419,21 +530,34 @@ def recipients_follow_retry(*, message_id: int, retry_id: int, error_code: str) 
             updated_at=timezone.now(),
         )
     )
+    if not followed:
+        return 0
+    if campaign["status"] == rules.STOPPED:
+        automatic_retries_cancel(campaign_id=campaign["pk"], now=timezone.now())
+    elif campaign["status"] == rules.PAUSED:
+        automatic_retries_hold(campaign_id=campaign["pk"])
+    elif campaign["status"] == rules.COMPLETED:
+        reopened = Campaign.objects.filter(pk=campaign["pk"], status=rules.COMPLETED).update(
+            status=rules.RUNNING, finished_at=None, updated_at=timezone.now()
+        )
+        if reopened:  # its dispatcher completes it once the retry is sent
+            from automations.campaigns.queueing import campaign_dispatch_kick
+
+            transaction.on_commit(lambda: campaign_dispatch_kick(campaign["pk"]))
+    return followed
 
 
 def _opted_out_after_reached(*, person_id: int, at: datetime) -> None:
-    """The latest campaign that reached the person before `at` counts them as opted out, once:
-    a second opt-out (a repeated STOP, staff after a STOP) adds nothing."""
-    latest = (
-        CampaignRecipient.objects.filter(person_id=person_id, sent_at__lte=at)
-        .order_by("-sent_at", "-id")
-        .values_list("pk", "opted_out_at")
-        .first()
-    )
-    if latest is not None and latest[1] is None:
-        CampaignRecipient.objects.filter(pk=latest[0], opted_out_at__isnull=True).update(
-            opted_out_at=at
-        )
+    """API.md: `opted_out` counts "recipients who opted out after it reached them". Every campaign
+    whose message reached the person before `at` (accepted by Twilio and not failed since) counts
+    them, once: a second opt-out (a repeated STOP, staff after a STOP) adds nothing. A message
+    that fails afterwards never reached them (`recipients_follow_status` takes it back)."""
+    CampaignRecipient.objects.filter(
+        person_id=person_id,
+        sent_at__lte=at,
+        state__in=rules.REACHED_STATES,
+        opted_out_at__isnull=True,
+    ).update(opted_out_at=at)
 
 
 def recipients_follow_inbound(*, message, stop: bool) -> None:

@@ -354,3 +354,160 @@ def test_a_63010_retry_refused_at_send_time_ends_its_recipient_not_sent(
     assert standin.per_recipient()[f"whatsapp:{people[0].phone_mobile}"] == 1
     c = counts(campaign)
     assert (c["not_sent"], c["retrying"], c["opted_out"]) == (1, 0, 0)
+
+
+# --- whatsapp's automatic 63010 retry belongs to the campaign: it completes after it, a stop
+# cancels it, a pause holds it; an opt-out counts only after the campaign reached them ---------
+
+
+def recipient_of(campaign, person) -> CampaignRecipient:
+    return CampaignRecipient.objects.select_related("message").get(campaign=campaign, person=person)
+
+
+def progress_of(campaign) -> int:
+    return selectors.campaign_counts(campaign=Campaign.objects.get(pk=campaign.pk))["progress"]
+
+
+@pytest.mark.worker
+def test_a_campaign_completes_only_after_a_pending_63010_retry_is_sent(
+    campaign_worker, standin, company, club, webhook_ready, template, admin_user, client
+):
+    campaign, people = sent_campaign(company, template, admin_user, 3, club)
+    assert progress_of(campaign) == 100
+    recipient = recipient_of(campaign, people[0])
+    retry_id = retry_after_63010(client, webhook_ready, recipient)
+
+    # The retry is still the campaign's: it runs again, with the recipient `retrying`.
+    assert status_of(campaign) == "running"
+    assert Campaign.objects.get(pk=campaign.pk).finished_at is None
+    c = counts(campaign)
+    assert (c["retrying"], c["sending"], c["failed"], c["total"]) == (1, 2, 0, 3)
+    assert progress_of(campaign) == 67
+    campaigns_tick()
+    assert status_of(campaign) == "running"
+
+    make_due_and_sweep(retry_id)
+    assert wait_for(lambda: Message.objects.get(pk=retry_id).sid, timeout=15)
+    campaigns_tick()  # accepted, not yet reported sent: still retrying
+    assert status_of(campaign) == "running"
+    assert counts(campaign)["retrying"] == 1
+
+    post_status(client, webhook_ready, Message.objects.get(pk=retry_id).sid, "sent")
+    assert wait_for(lambda: recipient_of(campaign, people[0]).state == "sent", timeout=15)
+    assert wait_for(lambda: status_of(campaign) == "completed", timeout=30)
+    assert Campaign.objects.get(pk=campaign.pk).finished_at is not None
+    c = counts(campaign)
+    assert (c["retrying"], c["sent"], c["sending"]) == (0, 1, 2)
+    assert progress_of(campaign) == 100
+    assert standin.per_recipient()[f"whatsapp:{people[0].phone_mobile}"] == 2
+
+
+@pytest.mark.worker
+def test_a_stop_cancels_a_pending_63010_retry_and_one_that_fails_after_it(
+    campaign_worker, standin, company, club, webhook_ready, template, admin_user, client
+):
+    campaign, people = sent_campaign(company, template, admin_user, 3, club)
+    first = recipient_of(campaign, people[0])
+    retry_id = retry_after_63010(client, webhook_ready, first)
+    assert status_of(campaign) == "running"
+
+    services.campaign_act(campaign=Campaign.objects.get(pk=campaign.pk), action="stop")
+    done = recipient_of(campaign, people[0])
+    assert (done.state, done.reason, done.retrying) == ("not_sent", "stopped", False)
+    retry = Message.objects.get(pk=retry_id)
+    assert (retry.status, retry.error_message) == (
+        "not_sent",
+        "Not sent: the campaign was stopped.",
+    )
+
+    # A 63010 reported after the stop: its retry is cancelled as it is made.
+    second = recipient_of(campaign, people[1])
+    post_status(client, webhook_ready, second.message.sid, "failed", "63010")
+    assert wait_for(lambda: recipient_of(campaign, people[1]).state == "not_sent", timeout=15)
+    late = recipient_of(campaign, people[1])
+    assert (late.reason, late.message.status, late.message.retry_of_id) == (
+        "stopped",
+        "not_sent",
+        second.message_id,
+    )
+
+    # A minute later nothing is due, and nobody is sent the campaign twice.
+    make_due_and_sweep(retry_id)
+    make_due_and_sweep(late.message_id)
+    campaigns_tick()
+    assert status_of(campaign) == "stopped"
+    assert Message.objects.get(pk=retry_id).sid is None
+    assert set(standin.per_recipient().values()) == {1}
+    c = counts(campaign)
+    assert (c["not_sent"], c["retrying"], c["sending"], c["total"]) == (2, 0, 1, 3)
+
+
+@pytest.mark.worker
+def test_a_pause_holds_a_pending_63010_retry_until_resume(
+    campaign_worker, standin, company, club, webhook_ready, template, admin_user, client
+):
+    campaign, people = sent_campaign(company, template, admin_user, 3, club)
+    retry_id = retry_after_63010(client, webhook_ready, recipient_of(campaign, people[0]))
+    due = timezone.now() - timedelta(seconds=1)
+    Message.objects.filter(pk=retry_id).update(send_after=due)  # its minute has passed
+
+    services.campaign_act(campaign=Campaign.objects.get(pk=campaign.pk), action="pause")
+    # A 63010 reported while paused: its retry waits too.
+    other = recipient_of(campaign, people[1])
+    post_status(client, webhook_ready, other.message.sid, "failed", "63010")
+    assert wait_for(lambda: recipient_of(campaign, people[1]).message_id != other.message_id)
+    other_retry = recipient_of(campaign, people[1]).message_id
+
+    assert sends_sweep() == ([], [])  # neither is due while the campaign is paused
+    assert Message.objects.get(pk=retry_id).status == "queued"
+    assert counts(campaign)["retrying"] == 2
+    assert set(standin.per_recipient().values()) == {1}
+
+    services.campaign_act(campaign=Campaign.objects.get(pk=campaign.pk), action="resume")
+    assert Message.objects.get(pk=retry_id).send_after == due  # due when it was before
+    assert Message.objects.get(pk=other_retry).send_after > timezone.now()  # its minute to come
+    sends_sweep()
+    assert wait_for(lambda: Message.objects.get(pk=retry_id).sid, timeout=15)
+    assert standin.per_recipient()[f"whatsapp:{people[0].phone_mobile}"] == 2
+    assert standin.per_recipient()[f"whatsapp:{people[1].phone_mobile}"] == 1
+
+
+@pytest.mark.worker
+def test_an_opt_out_counts_only_while_the_campaign_reached_them(
+    campaign_worker, standin, company, club, webhook_ready, template, admin_user, client, api
+):
+    """API.md: `opted_out` = recipients who opted out after it reached them. A message that then
+    fails (63010 before its retry, or for good) never reached them; a campaign that reached them
+    earlier counts the opt-out too; the Bulk WhatsApp report says the same."""
+    people = make_people(company, club, 3)
+    earlier = make_campaign(company, template, admin_user, name="Earlier")
+    services.campaign_act(campaign=earlier, action="start")
+    assert wait_for(lambda: status_of(earlier) == "completed", timeout=60)
+    campaign = make_campaign(company, template, admin_user, name="Later")
+    services.campaign_act(campaign=campaign, action="start")
+    assert wait_for(lambda: status_of(campaign) == "completed", timeout=60)
+    staff = api(admin_user)
+
+    # P0: opted out by staff while the message was accepted, then Twilio reports 63010.
+    staff.post(f"/api/v1/people/{people[0].pk}/whatsapp/opt-out")
+    assert counts(campaign)["opted_out"] == 1
+    retry_after_63010(client, webhook_ready, recipient_of(campaign, people[0]))
+    assert counts(campaign)["opted_out"] == 0
+    # P1: its message failed for good (63016), then it opted out: it never reached them here.
+    post_status(
+        client, webhook_ready, recipient_of(campaign, people[1]).message.sid, "failed", "63016"
+    )
+    assert wait_for(lambda: recipient_of(campaign, people[1]).state == "failed", timeout=15)
+    staff.patch(f"/api/v1/people/{people[1].pk}", {"whatsapp_opted_out": True}, format="json")
+    # P2: reached, then opted out.
+    staff.patch(f"/api/v1/people/{people[2].pk}", {"whatsapp_opted_out": True}, format="json")
+
+    assert counts(campaign)["opted_out"] == 1
+    # The earlier campaign reached all three before they opted out.
+    assert counts(earlier)["opted_out"] == 3
+    report = staff.get("/api/v1/reports/bulk-whatsapp").json()["collection"]
+    assert {row["name"]: row["opted_out"] for row in report} == {"Later": 1, "Earlier": 3}
+    people_of_bucket = staff.get(
+        f"/api/v1/reports/bulk-whatsapp/{campaign.pk}/people", {"bucket": "opted_out"}
+    ).json()["collection"]
+    assert [p["id"] for p in people_of_bucket] == [people[2].pk]

@@ -146,7 +146,7 @@ def promo(data, welcome_template, other_company):  # noqa: F811 (the fixture imp
     ]:
         people[name] = PersonFactory(company=company, club=club, first_name=name)
 
-    def recipient(name, state, *, sent_at=None, error_code="", reason=""):
+    def recipient(name, state, *, sent_at=None, error_code="", reason="", opted_out_at=None):
         CampaignRecipient.objects.create(
             company=company,
             campaign=campaign,
@@ -155,12 +155,13 @@ def promo(data, welcome_template, other_company):  # noqa: F811 (the fixture imp
             sent_at=sent_at,
             error_code=error_code,
             reason=reason,
+            opted_out_at=opted_out_at,
         )
 
     recipient("Ann", "read", sent_at=T)
     recipient("Ben", "read", sent_at=T)
     recipient("Cat", "delivered", sent_at=T)
-    recipient("Dan", "sent", sent_at=T)
+    recipient("Dan", "sent", sent_at=T, opted_out_at=T + 2 * H)
     recipient("Eve", "failed", error_code="63049")
     recipient("Fay", "failed", sent_at=T, error_code="63016")
     recipient("Gus", "not_sent", reason="opted_out")
