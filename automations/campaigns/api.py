@@ -16,7 +16,7 @@ from automations.campaigns.models import Campaign, CampaignRecipient, RecipientS
 from gymsales.api import fields
 from gymsales.api.base import CompanyAPIView, IsCompanyStaff, created
 from gymsales.api.schema import error_response
-from gymsales.errors import DomainError
+from gymsales.errors import DomainError, FieldErrors
 from gymsales.models import PersonStatus, Role, SaleTypeKey
 from templates_app.rendering import PERSON_FIELDS
 
@@ -95,6 +95,16 @@ class AudienceSerializer(serializers.Serializer):
         max_length=100_000,
     )
 
+    def to_internal_value(self, data):
+        # A misspelt filter must not widen a bulk send to everyone: unknown keys are refused.
+        if isinstance(data, dict):
+            unknown = sorted(str(key) for key in data if key not in self.fields)
+            if unknown:
+                raise serializers.ValidationError(
+                    {key: ["Not an audience filter."] for key in unknown}
+                )
+        return super().to_internal_value(data)
+
 
 @extend_schema_field(
     {"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$", "example": "21:00"}
@@ -102,8 +112,16 @@ class AudienceSerializer(serializers.Serializer):
 class ClockTimeField(serializers.TimeField):
     """A wall-clock time in the club's time zone, `HH:MM` (not an RFC 3339 `time`)."""
 
+    default_error_messages = {"whole_minutes": "Give a time in whole minutes, HH:MM."}
+
     def __init__(self, **kwargs):
-        super().__init__(format="%H:%M", **kwargs)
+        super().__init__(format="%H:%M", input_formats=["%H:%M", "%H:%M:%S"], **kwargs)
+
+    def to_internal_value(self, value):
+        result = super().to_internal_value(value)
+        if result.second or result.microsecond:
+            self.fail("whole_minutes")
+        return result
 
 
 class QuietHoursSerializer(serializers.Serializer):
@@ -222,6 +240,29 @@ class RecipientSerializer(serializers.ModelSerializer):
         return recipient.error_code or None
 
 
+def _dotted(errors, prefix: str = "") -> dict[str, list[str]]:
+    """DRF's nested errors as API.md's `{field: [messages]}`: `audience.club_id`, the same keys
+    the service uses; a nested object's own error under its name, a list item's under the list."""
+    flat: dict[str, list[str]] = {}
+    for key, problems in errors.items():
+        name = prefix if key in ("non_field_errors", "base") or str(key).isdigit() else key
+        if prefix and name != prefix:
+            name = f"{prefix}.{name}"
+        if isinstance(problems, dict):
+            for inner, messages in _dotted(problems, name or "base").items():
+                flat.setdefault(inner, []).extend(messages)
+        else:
+            flat.setdefault(name or "base", []).extend(str(problem) for problem in problems)
+    return flat
+
+
+def _campaign_input(request, *, partial: bool = False) -> dict:
+    serializer = CampaignInputSerializer(data=request.data, partial=partial)
+    if not serializer.is_valid():
+        raise FieldErrors(_dotted(serializer.errors))
+    return _service_data(serializer.validated_data)
+
+
 def _service_data(validated: dict) -> dict:
     data = dict(validated)
     if "audience" in data:
@@ -260,10 +301,8 @@ class CampaignsView(_CampaignAPIView):
         responses={201: CampaignOutputSerializer},
     )
     def post(self, request):
-        serializer = CampaignInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
         campaign = services.campaign_create(
-            company=self.company, user=request.user, data=_service_data(serializer.validated_data)
+            company=self.company, user=request.user, data=_campaign_input(request)
         )
         return created(
             campaign_data(campaign), location=f"/api/v1/whatsapp/campaigns/{campaign.pk}"
@@ -282,12 +321,9 @@ class CampaignView(_CampaignAPIView):
     )
     def put(self, request, campaign_id: int):
         campaign = self.campaign(campaign_id)
-        serializer = CampaignInputSerializer(data=request.data, partial=True)
-        serializer.is_valid(raise_exception=True)
+        data = _campaign_input(request, partial=True)
         try:
-            campaign = services.campaign_update(
-                campaign=campaign, data=_service_data(serializer.validated_data)
-            )
+            campaign = services.campaign_update(campaign=campaign, data=data)
         except DomainError as exc:
             if exc.code == "invalid_state":
                 return _invalid_state(exc)

@@ -10,9 +10,11 @@ from django.utils.dateparse import parse_datetime
 
 from automations.campaigns.audience import FILTER_KEYS
 from gymsales.models import Club, PersonStatus, SaleTypeKey, User
+from gymsales.parsing import YEAR_MAX, YEAR_MIN, year_in_range
 from templates_app.rendering import PERSON_FIELDS
 
 MAX_VARIABLES = 10
+OUT_OF_RANGE = f"Must be between the years {YEAR_MIN} and {YEAR_MAX}."
 
 
 class WallClockDateTimeField(forms.DateTimeField):
@@ -32,6 +34,21 @@ class WallClockDateTimeField(forms.DateTimeField):
             result = super().to_python(value)
         return None if result is None else timezone.make_naive(result, UTC)
 
+    def validate(self, value):
+        super().validate(value)
+        if value is not None and not year_in_range(value):
+            raise forms.ValidationError(OUT_OF_RANGE, code="out_of_range")
+
+
+class YearRangeDateField(forms.DateField):
+    """A date the audience's SQL can compute with (the day after it included): 1900–2100."""
+
+    def to_python(self, value):
+        result = super().to_python(value)
+        if result is not None and not year_in_range(result):
+            raise forms.ValidationError(OUT_OF_RANGE, code="out_of_range")
+        return result
+
 
 class CampaignForm(forms.Form):
     name = forms.CharField(max_length=200)
@@ -44,13 +61,13 @@ class CampaignForm(forms.Form):
         label="Sale Type", choices=[("", "Any"), *SaleTypeKey.choices], required=False
     )
     owner_id = forms.TypedChoiceField(label="Owner", coerce=int, required=False, empty_value=None)
-    created_after = forms.DateField(
+    created_after = YearRangeDateField(
         label="Created on or after", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    created_before = forms.DateField(
+    created_before = YearRangeDateField(
         label="Created on or before", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    last_contacted_before = forms.DateField(
+    last_contacted_before = YearRangeDateField(
         label="Not contacted since",
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),

@@ -19,6 +19,7 @@ from automations.campaigns import rules
 from automations.campaigns.models import Campaign, CampaignRecipient, RecipientState
 from gymsales.errors import DomainError, FieldErrors
 from gymsales.models import Club, Company, ConsentChannel, ConsentSource, Person, User
+from gymsales.parsing import YEAR_MAX, YEAR_MIN, year_in_range
 from templates_app.models import MessageTemplate
 from whatsapp import rules as rules_wa
 from whatsapp import selectors as wa_selectors
@@ -29,7 +30,7 @@ logger = logging.getLogger(__name__)
 # `reason` of a recipient a stop left unsent (state not_sent).
 STOPPED_REASON = "stopped"
 
-FIELDS = ("name", "template_id", "variables", "audience", "scheduled_at", "quiet_hours")
+OUT_OF_RANGE = f"Must be between the years {YEAR_MIN} and {YEAR_MAX}."
 
 
 def campaign_time_zone(*, company: Company, audience: dict | None):
@@ -70,6 +71,24 @@ def _template(company: Company, template_id) -> MessageTemplate:
 
 
 def _check_audience(company: Company, audience: dict) -> dict:
+    """The audience as stored: its ids are the company's, its dates plausible; empty filters
+    dropped, dates as ISO strings, person_ids sorted once each."""
+    errors = {**_audience_id_errors(company, audience), **_audience_date_errors(audience)}
+    if errors:
+        raise FieldErrors(errors)
+    clean = {}
+    for key in audience_sql.AUDIENCE_KEYS:
+        value = audience.get(key)
+        if value is None or value == "" or value == []:
+            continue
+        clean[key] = value.isoformat() if hasattr(value, "isoformat") else value
+    if "person_ids" in clean:
+        clean["person_ids"] = sorted(set(clean["person_ids"]))
+    return clean
+
+
+def _audience_id_errors(company: Company, audience: dict) -> dict[str, list[str]]:
+    """Another company's club, owner or people are as unknown as missing ones."""
     errors: dict[str, list[str]] = {}
     if (
         audience.get("club_id")
@@ -86,17 +105,30 @@ def _check_audience(company: Company, audience: dict) -> dict:
         known = Person.objects.filter(company=company, pk__in=ids).count()
         if known != len(set(ids)):
             errors["audience.person_ids"] = ["Some of these people do not exist."]
-    if errors:
-        raise FieldErrors(errors)
-    clean = {}
-    for key in audience_sql.AUDIENCE_KEYS:
+    return errors
+
+
+def _audience_date_errors(audience: dict) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    for key in ("created_after", "created_before", "last_contacted_before"):
         value = audience.get(key)
-        if value is None or value == "" or value == []:
-            continue
-        clean[key] = value.isoformat() if hasattr(value, "isoformat") else value
-    if "person_ids" in clean:
-        clean["person_ids"] = sorted(set(clean["person_ids"]))
-    return clean
+        if value and not year_in_range(value):
+            errors[f"audience.{key}"] = [OUT_OF_RANGE]
+    after, before = audience.get("created_after"), audience.get("created_before")
+    if after and before and not errors and after > before:
+        errors["audience.created_before"] = ["Must be on or after created_after."]
+    return errors
+
+
+def _quiet_hours(value: dict | None) -> tuple[time | None, time | None]:
+    """Both ends or neither, and a window of some length (its end is when sending resumes)."""
+    hours = value or {}
+    start, end = hours.get("start"), hours.get("end")
+    if (start is None) != (end is None):
+        raise FieldErrors({"quiet_hours": ["Give both start and end, or neither."]})
+    if start is not None and start == end:
+        raise FieldErrors({"quiet_hours": ["Start and end must differ."]})
+    return start, end
 
 
 def _apply(campaign: Campaign, data: dict[str, Any]) -> None:
@@ -110,13 +142,13 @@ def _apply(campaign: Campaign, data: dict[str, Any]) -> None:
     if "audience" in data:
         campaign.audience = _check_audience(company, data["audience"] or {})
     if "scheduled_at" in data:
+        if data["scheduled_at"] is not None and not year_in_range(data["scheduled_at"]):
+            raise FieldErrors({"scheduled_at": [OUT_OF_RANGE]})
         campaign.scheduled_at = campaign_wall_clock(
             company=company, audience=campaign.audience, value=data["scheduled_at"]
         )
     if "quiet_hours" in data:
-        hours = data["quiet_hours"] or {}
-        campaign.quiet_hours_start = hours.get("start")
-        campaign.quiet_hours_end = hours.get("end")
+        campaign.quiet_hours_start, campaign.quiet_hours_end = _quiet_hours(data["quiet_hours"])
     if campaign.template_id:
         _check_variables(campaign)
 
@@ -162,6 +194,8 @@ def campaign_update(*, campaign: Campaign, data: dict[str, Any]) -> Campaign:
         _apply(locked, data)
         locked.preflight = None
         locked.preflight_at = None
+        if locked.status == rules.SCHEDULED and locked.scheduled_at is None:
+            locked.status = rules.DRAFT  # nothing to wait for: started by hand again
         locked.save()
     return locked
 
@@ -192,7 +226,11 @@ def _classification(campaign: Campaign, now: datetime) -> audience_sql.Classific
 
 
 def campaign_preflight(*, campaign: Campaign) -> dict:
-    """Who will be reached and who is excluded, by reason; computed now, stored with the campaign."""
+    """Who will be reached and who is excluded, by reason; computed now, stored with the campaign.
+    Once the campaign fanned out its recipients are made: the figures are theirs, kept as they
+    were (a later pre-flight would describe a send that will not happen)."""
+    if campaign.fanned_out_at is not None and campaign.preflight is not None:
+        return campaign.preflight
     now = timezone.now()
     result = audience_sql.preflight_counts(_classification(campaign, now))
     Campaign.objects.filter(pk=campaign.pk).update(preflight=result, preflight_at=now)
@@ -256,59 +294,67 @@ def campaign_act(*, campaign: Campaign, action: str) -> Campaign:
     fraction of a second (they re-read it between batches); 409 `invalid_state` is the API's.
     """
     now = timezone.now()
-    kick = False
     with transaction.atomic():
-        # Only the campaign's row, and FOR NO KEY UPDATE: a dispatch claim's commit checks its
-        # rows' foreign keys (FOR KEY SHARE on the campaign and company); a stronger lock here
-        # would deadlock with it while a stop settles the queued recipients.
-        locked = (
-            Campaign.objects.select_for_update(of=("self",), no_key=True)
-            .select_related("company", "template")
-            .get(pk=campaign.pk)
-        )
-        if action not in rules.ACTIONS or not rules.action_allowed(
-            action=action, status=locked.status
-        ):
-            raise _invalid_state(action, locked.status)
-        if action == "start":
-            if not locked.template.is_sendable:
-                raise DomainError(
-                    "Only an approved template can be sent in a campaign.",
-                    code="template_not_approved",
-                )
-            settings = wa_selectors.whatsapp_settings_for(company=locked.company)
-            if not settings.is_usable:
-                raise DomainError(
-                    "WhatsApp is not enabled for this company.", code="whatsapp_disabled"
-                )
+        locked = _locked_for_action(campaign.pk)
+        _check_action(locked, action)
         target = rules.action_target(
             action=action, status=locked.status, scheduled_at=locked.scheduled_at, now=now
         )
-        if action == "retry-failed":
-            requeued = _requeue_failed(locked, now)
-            if not requeued:
-                raise DomainError(
-                    "There are no temporarily failed recipients to retry.", code="nothing_to_retry"
-                )
-        locked.status = target
-        if target == rules.RUNNING:
-            locked.started_at = locked.started_at or now
-            locked.finished_at = None
-            kick = True
-        if target == rules.STOPPED:
-            locked.finished_at = now
-        locked.save(update_fields=["status", "started_at", "finished_at", "updated_at"])
-        if target == rules.STOPPED:
-            recipients_settle_stopped(campaign_id=locked.pk, now=now)
-        elif target == rules.PAUSED:
-            automatic_retries_hold(campaign_id=locked.pk)
-        elif target == rules.RUNNING:
-            automatic_retries_release(campaign_id=locked.pk, now=now)
-    if kick:
+        if action == "retry-failed" and not _requeue_failed(locked, now):
+            raise DomainError(
+                "There are no temporarily failed recipients to retry.", code="nothing_to_retry"
+            )
+        _campaign_move(locked, target, now)
+    if target == rules.RUNNING:
         from automations.campaigns.queueing import campaign_dispatch_kick
 
         transaction.on_commit(lambda: campaign_dispatch_kick(locked.pk))
     return locked
+
+
+def _locked_for_action(campaign_id: int) -> Campaign:
+    # Only the campaign's row, and FOR NO KEY UPDATE: a dispatch claim's commit checks its rows'
+    # foreign keys (FOR KEY SHARE on the campaign and company); a stronger lock here would
+    # deadlock with it while a stop settles the queued recipients.
+    return (
+        Campaign.objects.select_for_update(of=("self",), no_key=True)
+        .select_related("company", "template")
+        .get(pk=campaign_id)
+    )
+
+
+def _check_action(campaign: Campaign, action: str) -> None:
+    """The status allows the action; a start also needs its template approved and WhatsApp on."""
+    if action not in rules.ACTIONS or not rules.action_allowed(
+        action=action, status=campaign.status
+    ):
+        raise _invalid_state(action, campaign.status)
+    if action != "start":
+        return
+    if not campaign.template.is_sendable:
+        raise DomainError(
+            "Only an approved template can be sent in a campaign.", code="template_not_approved"
+        )
+    if not wa_selectors.whatsapp_settings_for(company=campaign.company).is_usable:
+        raise DomainError("WhatsApp is not enabled for this company.", code="whatsapp_disabled")
+
+
+def _campaign_move(campaign: Campaign, target: str, now: datetime) -> None:
+    """The new status with its times, and what it means for the recipients still to be sent:
+    a stop ends them not_sent, a pause holds whatsapp's automatic retries, running releases them."""
+    campaign.status = target
+    if target == rules.RUNNING:
+        campaign.started_at = campaign.started_at or now
+        campaign.finished_at = None
+    if target == rules.STOPPED:
+        campaign.finished_at = now
+    campaign.save(update_fields=["status", "started_at", "finished_at", "updated_at"])
+    if target == rules.STOPPED:
+        recipients_settle_stopped(campaign_id=campaign.pk, now=now)
+    elif target == rules.PAUSED:
+        automatic_retries_hold(campaign_id=campaign.pk)
+    elif target == rules.RUNNING:
+        automatic_retries_release(campaign_id=campaign.pk, now=now)
 
 
 def _requeue_failed(campaign: Campaign, now: datetime) -> int:
@@ -582,9 +628,3 @@ def recipients_follow_opt_out(*, person, channel: str, opted_out: bool, source: 
     if channel != ConsentChannel.WHATSAPP or not opted_out or source == ConsentSource.KEYWORD:
         return
     _opted_out_after_reached(person_id=person.pk, at=timezone.now())
-
-
-def parse_quiet_hours(value: dict | None) -> tuple[time | None, time | None]:
-    if not value:
-        return None, None
-    return value.get("start"), value.get("end")

@@ -106,7 +106,16 @@ def test_validation_errors_are_422_with_fields(api, admin_user, body, company):
     )
     assert response.status_code == 422
     errors = response.json()["errors"]
-    assert {"variables", "audience", "quiet_hours", "scheduled_at"} <= set(errors)
+    # Nested fields are named with dots, each a list of messages (API.md's error shape).
+    assert set(errors) == {
+        "variables",
+        "audience.status",
+        "audience.club_id",
+        "quiet_hours.start",
+        "quiet_hours.end",
+        "scheduled_at",
+    }
+    assert all(isinstance(messages, list) for messages in errors.values())
     response = client.post(URL, {**body, "audience": {"club_id": 999999}}, format="json")
     assert response.status_code == 422
     assert "audience.club_id" in response.json()["errors"]
