@@ -3,8 +3,10 @@ recipients. Counts come from ONE grouped query over the campaign's recipients.
 
 Counts are the recipients' current states (they add up to `total`): `queued` waits for its
 first send, `retrying` was re-queued by retry-failed or awaits whatsapp's automatic retry of its
-message (63010), `sending` is claimed or accepted by Twilio and not yet reported sent; `failed` excludes `limited_by_meta` (63049). `replied` and
-`opted_out` count recipients whatever their state.
+message (63010; the campaign runs until that retry is sent), `sending` is claimed or accepted by
+Twilio and not yet reported sent; `failed` excludes `limited_by_meta` (63049). `replied` and
+`opted_out` count recipients whatever their state; `opted_out` only those the campaign reached
+(accepted by Twilio, not failed since) before they opted out (services._opted_out_after_reached).
 """
 
 from __future__ import annotations
