@@ -3,9 +3,11 @@ managers may read, sales users get 403, another company's campaign is a 404."""
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import datetime
 
+from django.http import QueryDict
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import permissions, serializers, status
@@ -256,8 +258,32 @@ def _dotted(errors, prefix: str = "") -> dict[str, list[str]]:
     return flat
 
 
+# In a form body these arrive as JSON strings (as a template's variables do): a nested filter
+# must never be dropped for its encoding, which would widen the audience to everyone.
+JSON_IN_FORMS = ("variables", "audience", "quiet_hours")
+
+
+def _from_form(data: QueryDict) -> dict:
+    plain: dict = {key: data.get(key) for key in data}
+    errors = {}
+    for key in JSON_IN_FORMS:
+        value = plain.get(key)
+        if not isinstance(value, str):
+            continue
+        try:
+            plain[key] = json.loads(value) if value.strip() else None
+        except ValueError:
+            errors[key] = ["Give a JSON object (in a form body, as a JSON string)."]
+    if plain.get("scheduled_at") == "":
+        plain["scheduled_at"] = None
+    if errors:
+        raise FieldErrors(errors)
+    return plain
+
+
 def _campaign_input(request, *, partial: bool = False) -> dict:
-    serializer = CampaignInputSerializer(data=request.data, partial=partial)
+    data = _from_form(request.data) if isinstance(request.data, QueryDict) else request.data
+    serializer = CampaignInputSerializer(data=data, partial=partial)
     if not serializer.is_valid():
         raise FieldErrors(_dotted(serializer.errors))
     return _service_data(serializer.validated_data)

@@ -196,3 +196,32 @@ def test_another_companys_campaign_is_a_404_on_every_endpoint(
         assert response.status_code == 404, (method, path)
         assert response.json() == {"errors": {"base": ["Not found."]}, "code": "not_found"}
     assert Campaign.objects.values_list("name", "status").get() == ("December offer", "draft")
+
+
+def test_a_form_body_carries_the_nested_fields_as_json(api, admin_user, template, club):
+    """API.md: bodies may be form-encoded; the nested objects then come as JSON strings (as a
+    template's do), and one that does not parse is a 422, never dropped (everyone)."""
+    from urllib.parse import urlencode
+
+    client = api(admin_user)
+    form = {
+        "name": "From a form",
+        "template_id": template.pk,
+        "variables": '{"1": {"field": "first_name"}}',
+        "audience": f'{{"club_id": {club.pk}, "status": "lead"}}',
+        "quiet_hours": '{"start": "21:00", "end": "08:00"}',
+        "scheduled_at": "",
+    }
+    kind = "application/x-www-form-urlencoded"
+    response = client.post(URL, urlencode(form), content_type=kind)
+    assert response.status_code == 201, response.json()
+    data = response.json()
+    assert (data["audience"]["club_id"], data["audience"]["status"]) == (club.pk, "lead")
+    assert data["quiet_hours"] == {"start": "21:00", "end": "08:00"}
+    assert data["scheduled_at"] is None
+
+    response = client.post(URL, urlencode({**form, "audience": "club_id=1"}), content_type=kind)
+    assert_field_422(response, "audience")
+    response = client.patch(f"{URL}/{data['id']}", urlencode({"audience": "[1"}), content_type=kind)
+    assert_field_422(response, "audience")
+    assert Campaign.objects.get(pk=data["id"]).audience == {"club_id": club.pk, "status": "lead"}
