@@ -80,14 +80,14 @@ def main() -> None:
     from twilio.request_validator import RequestValidator
 
     from gymsales.tenancy import all_companies
-    from whatsapp.models import Message, WebhookEvent
+    from whatsapp.models import Message, WebhookEvent, WebhookEventPending
 
     with all_companies():
         company, person = common.bench_company(
             name="Bench Webhooks", account_sid=ACCOUNT_SID, auth_token=AUTH_TOKEN, sender=SENDER
         )
         with connection.cursor() as cursor:
-            cursor.execute("TRUNCATE whatsapp_webhookevent")
+            cursor.execute("TRUNCATE whatsapp_webhookevent, whatsapp_webhookeventpending")
 
     run = f"{int(time.time())}"
     url = settings.PUBLIC_BASE_URL + "/webhooks/twilio/whatsapp/status"
@@ -255,7 +255,7 @@ def main() -> None:
         webhook_events_drain_task.delay()
         webhook_events_drain_task.delay()
         with all_companies():
-            while WebhookEvent.objects.filter(processed_at__isnull=True).exists():
+            while WebhookEventPending.objects.exists():
                 if time.monotonic() - started > 600:
                     break
                 time.sleep(0.05)

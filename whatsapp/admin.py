@@ -70,7 +70,7 @@ class MessageAdmin(admin.ModelAdmin):
 
 @admin.register(WebhookEvent)
 class WebhookEventAdmin(admin.ModelAdmin):
-    list_display = ["id", "kind", "event_id", "company", "received_at", "processed_at"]
+    list_display = ["id", "kind", "event_id", "company", "received_at", "attempts", "last_error"]
     list_filter = ["kind"]
     readonly_fields = [field.name for field in WebhookEvent._meta.fields]
 

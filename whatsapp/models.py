@@ -222,7 +222,9 @@ class Conversation(models.Model):
 
 
 class WebhookEvent(models.Model):
-    """A raw Twilio webhook, stored once before we answer 200, processed by a worker."""
+    """A raw Twilio webhook, stored once before we answer 200 and kept; applied by a worker while
+    it has a `WebhookEventPending` row. Written once: applying it deletes that narrow row instead
+    of rewriting this one (a JSONB payload and its indexes) to mark it done."""
 
     class Kind(models.TextChoices):
         INBOUND = "inbound", "Inbound message"
@@ -234,23 +236,30 @@ class WebhookEvent(models.Model):
     company = models.ForeignKey(Company, null=True, on_delete=models.CASCADE, related_name="+")
     payload = models.JSONField()
     received_at = models.DateTimeField(default=timezone.now)
-    processed_at = models.DateTimeField(null=True, blank=True)
+    # Only for the events that were postponed or failed: how often, and the last reason.
     attempts = models.PositiveSmallIntegerField(default=0)
-    available_at = models.DateTimeField(default=timezone.now)
     last_error = models.TextField(blank=True, default="")
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["provider", "event_id"], name="webhook_event_once"),
         ]
-        indexes = [
-            models.Index(fields=["processed_at"]),
-            models.Index(
-                fields=["available_at", "id"],
-                condition=models.Q(processed_at__isnull=True),
-                name="webhook_event_pending",
-            ),
-        ]
+
+
+class WebhookEventPending(models.Model):
+    """An event not applied yet (the drain's queue): stored with the event in one statement,
+    deleted in the transaction that applies it, or that gives up on it."""
+
+    # No database constraint: its check would lock the event row it was stored with, per row
+    # (Django still cascades a deleted event to it).
+    event = models.OneToOneField(
+        WebhookEvent,
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="pending",
+        db_constraint=False,
+    )
+    available_at = models.DateTimeField(default=timezone.now)
 
 
 class AuditAction(models.TextChoices):

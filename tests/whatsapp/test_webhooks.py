@@ -20,7 +20,14 @@ from tests.whatsapp.conftest import (
 )
 from whatsapp import services
 from whatsapp.errors import NOTE_TEXTS
-from whatsapp.models import Conversation, Message, MessageStatus, WebhookEvent, WhatsAppSettings
+from whatsapp.models import (
+    Conversation,
+    Message,
+    MessageStatus,
+    WebhookEvent,
+    WebhookEventPending,
+    WhatsAppSettings,
+)
 from whatsapp.providers import locmem
 
 pytestmark = pytest.mark.django_db
@@ -96,7 +103,8 @@ def test_status_callbacks_move_the_message_forward(post_webhook, sent_message):
         assert response.status_code == 200
         assert response.content == b""
         assert Message.objects.get().status == status
-    assert WebhookEvent.objects.filter(processed_at__isnull=False).count() == 3
+    assert WebhookEvent.objects.count() == 3
+    assert not WebhookEventPending.objects.exists()  # all applied
 
 
 def test_out_of_order_callbacks_never_move_back(post_webhook, sent_message):
@@ -127,13 +135,13 @@ def test_status_before_the_sid_is_stored_is_applied_later(post_webhook, sent_mes
     Message.objects.filter(pk=sent_message.pk).update(sid=None)
     assert post_webhook("status", status_params(SID, "delivered")).status_code == 200
     event = WebhookEvent.objects.get()
-    assert event.processed_at is None
     assert event.attempts == 1
+    assert WebhookEventPending.objects.get(event=event).available_at > timezone.now()
     Message.objects.filter(pk=sent_message.pk).update(sid=SID)
-    WebhookEvent.objects.update(available_at=timezone.now())
+    WebhookEventPending.objects.update(available_at=timezone.now())
     services.webhook_events_drain()
     assert Message.objects.get().status == "delivered"
-    assert WebhookEvent.objects.get().processed_at is not None
+    assert not WebhookEventPending.objects.exists()
 
 
 # --- Errors become notes (SPEC §6) -----------------------------------------------------------
@@ -451,7 +459,7 @@ def test_a_batch_of_callbacks_applies_the_furthest_status_once(sent_message, com
     assert Message.objects.get(pk=sent_message.pk).status == "read"
     other.refresh_from_db()
     assert (other.status, other.error_code) == ("undelivered", "63024")
-    pending = WebhookEvent.objects.get(processed_at__isnull=True)
+    pending = WebhookEvent.objects.get(pending__isnull=False)
     assert (pending.payload["MessageSid"], pending.attempts) == ("SM" + "f" * 32, 1)
 
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from gymsales.tenancy import all_companies, company_scope
 from whatsapp import rules
-from whatsapp.models import Message, WebhookEvent
+from whatsapp.models import Message, WebhookEvent, WebhookEventPending
 from whatsapp.providers.events import StatusEvent
 from whatsapp.providers.twilio import webhooks as twilio
 from whatsapp.services import hooks
@@ -26,18 +26,23 @@ class EventNotReady(Exception):
     """The event refers to something not recorded yet (a status before its send stored the sid)."""
 
 
+# The batch: its pending rows deleted (they come back only for the events postponed or failing),
+# the events read. One statement; rolled back with the batch if applying it fails.
 _TAKE_SQL = (
-    "SELECT id, kind, payload FROM whatsapp_webhookevent"
-    " WHERE processed_at IS NULL AND available_at <= %s"
-    " ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED"
+    "WITH taken AS (DELETE FROM whatsapp_webhookeventpending WHERE event_id IN ("
+    " SELECT event_id FROM whatsapp_webhookeventpending WHERE available_at <= %s"
+    " ORDER BY event_id LIMIT %s FOR UPDATE SKIP LOCKED) RETURNING event_id)"
+    " SELECT e.id, e.kind, e.payload FROM taken"
+    " JOIN whatsapp_webhookevent e ON e.id = taken.event_id ORDER BY e.id"
 )
 
 
 def webhook_events_drain(*, limit: int = 500) -> int:
     """Apply pending webhook events in order, one transaction per batch. Returns how many were
     taken. Plain status moves (sent/delivered/read) of a batch are applied in a few statements
-    (messages forward by rank, their campaign recipients with them, the events marked applied);
-    failures and inbound messages one by one.
+    (messages forward by rank, their campaign recipients with them); failures and inbound
+    messages one by one. Taking the batch deletes its pending rows: an applied event is written
+    no more (it was stored once); a postponed or failing one gets its pending row back, due later.
 
     Each statement takes its ids as ONE array parameter (`= ANY(%s)`): a batch costs the same few
     statements whatever its size, and no per-row SQL is built in Python.
@@ -51,9 +56,7 @@ def webhook_events_drain(*, limit: int = 500) -> int:
             return 0
         simple, others = _split_simple_statuses(rows)
         not_ready = _apply_simple_statuses(simple)
-        done = [pk for pk in simple if pk not in not_ready]
-        applied, retried = _apply_one_by_one(not_ready, others, now)
-        _mark_applied([*done, *applied], retried)
+        _retry_later(_apply_one_by_one(not_ready, others, now))
     return len(rows)
 
 
@@ -74,66 +77,61 @@ def _split_simple_statuses(rows) -> tuple[dict[int, StatusEvent], list[int]]:
 
 def _apply_one_by_one(
     not_ready: set[int], others: list[int], now: datetime
-) -> tuple[list[int], list[WebhookEvent]]:
+) -> list[tuple[WebhookEvent, datetime | None]]:
     """Postpone the events whose message isn't known yet and apply the others, each in its own
-    savepoint so a bad one can't block the rest. Returns (applied ids, events to retry)."""
-    applied: list[int] = []
-    retried: list[WebhookEvent] = []
+    savepoint so a bad one can't block the rest. Returns the events to try again, each with when
+    (None: given up)."""
+    retried: list[tuple[WebhookEvent, datetime | None]] = []
     for event in WebhookEvent.objects.filter(pk__in=[*not_ready, *others]).order_by("id"):
         if event.pk in not_ready:
-            _postpone(event, EventNotReady("no message with this sid yet"), now)
-            retried.append(event)
+            retried.append(
+                (event, _postpone(event, EventNotReady("no message with this sid yet"), now))
+            )
             continue
         try:
             with transaction.atomic():
                 webhook_event_apply(event=event)
         except EventNotReady as exc:
-            _postpone(event, exc, now)
-            retried.append(event)
-            continue
+            retried.append((event, _postpone(event, exc, now)))
         except Exception as exc:  # a bad event must not block the others
             logger.exception("webhook event %s failed", event.pk)
-            _back_off(event, exc, now)
-            retried.append(event)
-            continue
-        applied.append(event.pk)
-    return applied, retried
+            retried.append((event, _back_off(event, exc, now)))
+    return retried
 
 
-def _back_off(event: WebhookEvent, exc: Exception, now: datetime) -> None:
+def _back_off(event: WebhookEvent, exc: Exception, now: datetime) -> datetime | None:
     """An event that failed: try again later, and give up after 10 attempts."""
     event.attempts += 1
     event.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-    event.available_at = now + timedelta(seconds=min(2**event.attempts, 3600))
     if event.attempts >= 10:
-        event.processed_at = timezone.now()
+        return None
+    return now + timedelta(seconds=min(2**event.attempts, 3600))
 
 
-def _mark_applied(done: list[int], retried: list[WebhookEvent]) -> None:
-    """The applied events in one statement; postponed or failing ones (few) keep their own
-    attempts, error and next time."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "UPDATE whatsapp_webhookevent SET processed_at = %s, last_error = ''"
-            " WHERE id = ANY(%s)",
-            [timezone.now(), done],
-        )
-    for event in retried:
-        WebhookEvent.objects.filter(pk=event.pk).update(
-            processed_at=event.processed_at,
-            attempts=event.attempts,
-            last_error=event.last_error,
-            available_at=event.available_at,
-        )
-
-
-def _postpone(event: WebhookEvent, exc: Exception, now: datetime) -> None:
+def _postpone(event: WebhookEvent, exc: Exception, now: datetime) -> datetime | None:
+    """An event whose message isn't known yet: again soon, and give up after 8 attempts (not
+    ours, or lost)."""
     event.attempts += 1
     event.last_error = str(exc)
     if event.attempts >= 8:
-        event.processed_at = timezone.now()  # give up: not ours, or lost
-    else:
-        event.available_at = now + timedelta(seconds=2**event.attempts)
+        return None
+    return now + timedelta(seconds=2**event.attempts)
+
+
+def _retry_later(retried: list[tuple[WebhookEvent, datetime | None]]) -> None:
+    """The postponed or failing events (few) keep their attempts and error, and are pending
+    again from their next time; those given up stay as they are, with their last error."""
+    for event, _ in retried:
+        WebhookEvent.objects.filter(pk=event.pk).update(
+            attempts=event.attempts, last_error=event.last_error
+        )
+    WebhookEventPending.objects.bulk_create(
+        [
+            WebhookEventPending(event_id=event.pk, available_at=available_at)
+            for event, available_at in retried
+            if available_at is not None
+        ]
+    )
 
 
 _KNOWN_SQL = (

@@ -41,18 +41,20 @@ def webhook_event_row(*, kind: str, params: dict, company_id: int) -> tuple:
 
 def webhook_events_store_many(rows: list[tuple]) -> list[str]:
     """Store webhook rows in ONE statement (atomic: all or none), committed on return in
-    autocommit. Repeats (same provider + event_id, also within `rows`) are skipped. Returns the
-    event_ids inserted now.
+    autocommit: each new event and its pending row (the drain's queue). Repeats (same provider +
+    event_id, also within `rows`) are skipped. Returns the event_ids inserted now.
     """
     values = ", ".join(["(%s, %s, %s::bigint, %s::jsonb, %s::timestamptz)"] * len(rows))
     with connection.cursor() as cursor:
         cursor.execute(
-            "INSERT INTO whatsapp_webhookevent (provider, event_id, kind, company_id, payload,"  # noqa: S608 (only placeholders are formatted in)
-            " received_at, attempts, available_at, last_error)"
-            " SELECT 'twilio', v.event_id, v.kind, v.company_id, v.payload, v.received_at, 0,"
-            " v.received_at, ''"
+            "WITH stored AS (INSERT INTO whatsapp_webhookevent (provider, event_id, kind,"  # noqa: S608 (only placeholders are formatted in)
+            " company_id, payload, received_at, attempts, last_error)"
+            " SELECT 'twilio', v.event_id, v.kind, v.company_id, v.payload, v.received_at, 0, ''"
             f" FROM (VALUES {values}) AS v (event_id, kind, company_id, payload, received_at)"
-            " ON CONFLICT (provider, event_id) DO NOTHING RETURNING event_id",
+            " ON CONFLICT (provider, event_id) DO NOTHING RETURNING id, event_id, received_at),"
+            " queued AS (INSERT INTO whatsapp_webhookeventpending (event_id, available_at)"
+            " SELECT id, received_at FROM stored)"
+            " SELECT event_id FROM stored",
             [value for row in rows for value in row],
         )
         return [row[0] for row in cursor.fetchall()]
