@@ -184,10 +184,18 @@ class CpuMeter:
         self.hz = os.sysconf("SC_CLK_TCK")
 
     def snapshot(self) -> dict:
+        from django.db import connection
+
+        with connection.cursor() as cursor:  # how many transactions the window committed
+            cursor.execute(
+                "SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()"
+            )
+            commits = cursor.fetchone()[0]
         pids = {name: _session_pids(proc) for name, proc in self.parts.items()}
         pids["postgres"] = _database_pids(self.env)
         ticks = {name: {pid: _cpu_ticks(pid) for pid in group} for name, group in pids.items()}
         ticks["generator"] = {0: int(time.process_time() * self.hz)}
+        ticks["commits"] = {0: commits * self.hz}
         return ticks
 
     def used(self, before: dict, after: dict) -> dict:
@@ -310,7 +318,12 @@ def main() -> None:
             + ", ".join(
                 f"{name} {seconds:.1f} s ({1e6 * seconds / callbacks:.0f} us/callback)"
                 for name, seconds in used.items()
+                if name != "commits"
             )
+        )
+        print(
+            f"PostgreSQL transactions committed in the window: {used['commits']:.0f}"
+            f" ({callbacks / max(used['commits'], 1):.1f} callbacks each; stores and drains)"
         )
         print(f"load average: {os.getloadavg()[0]:.1f} (other work on the machine)")
         print(
