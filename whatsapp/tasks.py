@@ -39,8 +39,12 @@ def sends_sweep_task() -> int:
 
 @shared_task(name=WEBHOOK_EVENTS_DRAIN, ignore_result=True)
 def webhook_events_drain_task(follow_up: bool = True) -> int:
-    """Apply stored webhook events in batches until none are pending; then look once more shortly
-    after, for events that arrived while the web side was not kicking (see whatsapp.webhooks).
+    """Apply stored webhook events in batches until none are pending. A kicked drain looks once
+    more shortly after, for the events stored while the web side was not kicking (a web process
+    kicks at most every KICK_INTERVAL_SECONDS, less than DRAIN_FOLLOW_UP_SECONDS: whatever it
+    stored unkicked is there by then). That second look asks for no third: under a steady stream
+    every look finds something, and looks that chained would multiply (each kick starting a chain
+    that never ends) into many drains of a few events each.
     """
     total = 0
     while True:
@@ -48,8 +52,10 @@ def webhook_events_drain_task(follow_up: bool = True) -> int:
         total += done
         if done < 500:
             break
-    if total and follow_up:
-        webhook_events_drain_task.apply_async(countdown=DRAIN_FOLLOW_UP_SECONDS)
+    if follow_up:
+        webhook_events_drain_task.apply_async(
+            kwargs={"follow_up": False}, countdown=DRAIN_FOLLOW_UP_SECONDS
+        )
     return total
 
 

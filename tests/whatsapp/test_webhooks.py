@@ -488,3 +488,26 @@ def test_signature_made_with_the_explicit_port_is_accepted(client, sent_message,
     response = client.post(webhook_path("status"), params, HTTP_X_TWILIO_SIGNATURE=signature)
     assert response.status_code == 200
     assert WebhookEvent.objects.count() == 1
+
+
+def test_a_kicked_drain_looks_once_more_and_that_look_asks_for_no_other(sent_message, monkeypatch):
+    """Each kick's drain schedules one later look (for events stored unkicked meanwhile); a look
+    never schedules another, so kicks under a steady stream can't pile up chains of drains."""
+    from whatsapp.tasks import webhook_events_drain_task
+
+    scheduled: list[dict] = []
+    monkeypatch.setattr(
+        webhook_events_drain_task,
+        "apply_async",
+        lambda kwargs=None, countdown=None: scheduled.append(kwargs),
+    )
+    services.webhook_event_store(
+        kind="status", params=status_params(SID, "delivered"), company_id=sent_message.company_id
+    )
+
+    assert webhook_events_drain_task(follow_up=True) == 1
+    assert webhook_events_drain_task(follow_up=True) == 0  # found nothing: still looks again
+    assert scheduled == [{"follow_up": False}, {"follow_up": False}]
+    assert webhook_events_drain_task(**scheduled[0]) == 0
+    assert len(scheduled) == 2
+    assert Message.objects.get().status == "delivered"
