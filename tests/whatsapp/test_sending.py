@@ -273,3 +273,70 @@ def test_demo_seed_shows_an_active_session(company, club, sales_user, person):
     assert Message.objects.filter(person=person).count() == 4
     assert demo.seed(company=company, users={"sales": sales_user})  # idempotent
     assert Message.objects.filter(person=person).count() == 4
+
+
+@pytest.fixture
+def send_checks(monkeypatch):
+    """A SEND_CHECK_HANDLERS handler answering `verdict[0]`; returns (verdict, the ids asked)."""
+    from whatsapp.services import hooks
+
+    verdict: list = [None]
+    asked: list[int] = []
+
+    def handler(*, message_id):
+        asked.append(message_id)
+        return verdict[0]
+
+    monkeypatch.setattr(hooks, "SEND_CHECK_HANDLERS", [handler])
+    return verdict, asked
+
+
+def _as_retry(message, company, person) -> None:
+    """Make `message` an automatic retry (what 63010 queues) of a failed one."""
+    failed = Message.objects.create(
+        company=company, person=person, direction="outbound", status=MessageStatus.FAILED
+    )
+    Message.objects.filter(pk=message.pk).update(retry_of=failed)
+
+
+def test_a_retry_refused_by_a_send_check_is_not_sent(queued, company, person, send_checks):
+    from whatsapp.rules import Refusal
+
+    verdict, asked = send_checks
+    verdict[0] = Refusal("stopped", "Not sent: the campaign was stopped.")
+    _as_retry(queued, company, person)
+
+    assert services.message_deliver(message_id=queued.pk).state == "not_sent"
+    queued.refresh_from_db()
+    assert (queued.status, queued.error_message) == (
+        MessageStatus.NOT_SENT,
+        "Not sent: the campaign was stopped.",
+    )
+    assert asked == [queued.pk]
+    assert locmem.outbox == []
+
+
+def test_a_retry_a_send_check_holds_waits_in_the_queue(queued, company, person, send_checks):
+    verdict, asked = send_checks
+    verdict[0] = 5.0
+    _as_retry(queued, company, person)
+
+    outcome = services.message_deliver(message_id=queued.pk)
+
+    assert (outcome.state, outcome.retry_in) == ("held", 5.0)
+    queued.refresh_from_db()
+    assert (queued.status, queued.send_attempts) == (MessageStatus.QUEUED, 0)
+    assert 4 < (queued.send_after - timezone.now()).total_seconds() <= 5
+    assert locmem.outbox == []
+    verdict[0] = None
+    make_due(queued)
+    assert services.message_deliver(message_id=queued.pk).state == "sent"
+    assert asked == [queued.pk, queued.pk]
+
+
+def test_a_message_that_is_no_retry_asks_no_send_check(queued, send_checks):
+    verdict, asked = send_checks
+    verdict[0] = 5.0
+
+    assert services.message_deliver(message_id=queued.pk).state == "sent"
+    assert asked == []

@@ -79,6 +79,7 @@ class _Claimed:
     person_id: int
     opted_out: bool  # the person's WhatsApp opt-out and mobile as they are now, at send time
     mobile_now: str
+    retry_of_id: int | None  # an automatic retry (63010) of this message
 
 
 def _claim_sql() -> str:
@@ -97,7 +98,7 @@ def _claim_sql() -> str:
         f" COALESCE((SELECT t.content_sid FROM {template} t WHERE t.id = m.template_id), ''),"
         " s.enabled, s.suspended_reason, s.sends_held_until, s.max_messages_per_second,"
         " s.twilio_account_sid, s.twilio_auth_token, s.sender_number, s.messaging_service_sid,"
-        " p.id, p.whatsapp_opted_out, p.phone_mobile"
+        " p.id, p.whatsapp_opted_out, p.phone_mobile, m.retry_of_id"
     )
 
 
@@ -177,8 +178,9 @@ def message_deliver(*, message_id: int) -> DeliverOutcome:
 
 
 def _not_now(claimed: _Claimed, now: datetime) -> DeliverOutcome | None:
-    """What keeps a claimed message from going now: a rule re-checked at send time (settled as
-    not_sent), the company's hold or its throttle (parked, due later). None: send it."""
+    """What keeps a claimed message from going now: a rule re-checked at send time, or for an
+    automatic retry what it follows (hooks.send_check), settled as not_sent or parked; the
+    company's hold or its throttle (parked, due later). None: send it."""
     refusal = rules.send_time_refusal(
         whatsapp_usable=claimed.enabled and not claimed.suspended_reason,
         opted_out=claimed.opted_out,
@@ -188,6 +190,14 @@ def _not_now(claimed: _Claimed, now: datetime) -> DeliverOutcome | None:
     if refusal is not None:
         message_not_sent_record(message_id=claimed.pk, refusal=refusal, now=now)
         return DeliverOutcome("not_sent")
+    if claimed.retry_of_id is not None:  # an automatic retry: may what it follows still send?
+        verdict = hooks.send_check(claimed.pk)
+        if isinstance(verdict, rules.Refusal):
+            message_not_sent_record(message_id=claimed.pk, refusal=verdict, now=now)
+            return DeliverOutcome("not_sent")
+        if verdict is not None:
+            _park(claimed.pk, now, wait=verdict, count_attempt=False)
+            return DeliverOutcome("held", retry_in=verdict)
     if claimed.sends_held_until and claimed.sends_held_until > now:
         wait = (claimed.sends_held_until - now).total_seconds() + 1
         _park(claimed.pk, now, wait=wait, count_attempt=False)
