@@ -190,6 +190,35 @@ def gunicorn(
     return proc
 
 
+def granian(
+    env: dict, port: int, log: Path, workers: int = 2, threads: int = 8
+) -> subprocess.Popen:
+    """granian serving the WSGI application: WORKERS processes, THREADS blocking threads each."""
+    proc = start(
+        [
+            str(VENV_BIN / "granian"),
+            "--interface",
+            "wsgi",
+            "--workers",
+            str(workers),
+            "--blocking-threads",
+            str(threads),
+            "--no-ws",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+            "gymsales.wsgi:application",
+        ],
+        env,
+        log,
+    )
+    wait_port(port)
+    return proc
+
+
 def parse_wrk(output: str) -> dict:
     result = {"rps": 0.0, "p99_ms": None, "non2xx": 0, "requests": 0, "errors": 0}
     for line in output.splitlines():

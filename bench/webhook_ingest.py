@@ -59,7 +59,8 @@ def main() -> None:
     parser.add_argument(
         "--configs",
         default="sync:2,gthread:2x8",
-        help="gunicorn configs, the same for both views: CLASS:WORKERS[xTHREADS],...",
+        help="servers, the same for both views: gunicorn's CLASS:WORKERS[xTHREADS], or"
+        " granian:WORKERS[xTHREADS] (blocking threads),...",
     )
     parser.add_argument(
         "--validate-only",
@@ -198,14 +199,17 @@ def main() -> None:
         for config in configs:
             klass, workers, threads = config
             port = common.free_port()
-            web = common.gunicorn(
-                env,
-                port,
-                tmp / "gunicorn.log",
-                workers=workers,
-                worker_class=klass,
-                threads=threads,
-            )
+            if klass == "granian":
+                web = common.granian(env, port, tmp / "granian.log", workers, threads)
+            else:
+                web = common.gunicorn(
+                    env,
+                    port,
+                    tmp / "gunicorn.log",
+                    workers=workers,
+                    worker_class=klass,
+                    threads=threads,
+                )
             base = f"http://127.0.0.1:{port}"
             try:
                 subprocess.run(
@@ -276,8 +280,12 @@ def main() -> None:
         hook_rps = statistics.median(h["rps"] for _, h in rows)
         ratio = statistics.median(h["rps"] / b["rps"] for b, h in rows)
         print(
-            f"gunicorn -k {klass} -w {workers} --threads {threads}: "
-            f"bare 204 {bare_rps:6.0f} req/s (p99 {statistics.median(b['p99_ms'] for b, _ in rows)}"
+            (
+                f"granian -w {workers} --blocking-threads {threads}: "
+                if klass == "granian"
+                else f"gunicorn -k {klass} -w {workers} --threads {threads}: "
+            )
+            + f"bare 204 {bare_rps:6.0f} req/s (p99 {statistics.median(b['p99_ms'] for b, _ in rows)}"
             f" ms) | signed callbacks {hook_rps:6.0f} req/s (p99 "
             f"{statistics.median(h['p99_ms'] for _, h in rows)} ms, non-2xx "
             f"{sum(h['non2xx'] for _, h in rows)}, socket errors/timeouts "
