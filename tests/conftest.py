@@ -78,6 +78,18 @@ def _unscoped_test_code():
 
 
 @pytest.fixture(autouse=True)
+def _celery_eager_restored():
+    """Whatever a test does to `task_always_eager` (several fixtures run tasks inline), the next
+    test starts with the value it had before: a test that set it and failed, or forgot, would
+    otherwise make every later test that relies on a real worker run its tasks inline."""
+    from gymsales.celery import app
+
+    eager = app.conf.task_always_eager
+    yield
+    app.conf.task_always_eager = eager
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     """Tests need no million-round PBKDF2 for their throw-away passwords."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
