@@ -576,21 +576,26 @@ def recipients_follow_retry(*, message_id: int, retry_id: int, error_code: str) 
             updated_at=timezone.now(),
         )
     )
-    if not followed:
-        return 0
-    if campaign["status"] == rules.STOPPED:
-        automatic_retries_cancel(campaign_id=campaign["pk"], now=timezone.now())
-    elif campaign["status"] == rules.PAUSED:
-        automatic_retries_hold(campaign_id=campaign["pk"])
-    elif campaign["status"] == rules.COMPLETED:
-        reopened = Campaign.objects.filter(pk=campaign["pk"], status=rules.COMPLETED).update(
-            status=rules.RUNNING, finished_at=None, updated_at=timezone.now()
-        )
-        if reopened:  # its dispatcher completes it once the retry is sent
-            from automations.campaigns.queueing import campaign_dispatch_kick
-
-            transaction.on_commit(lambda: campaign_dispatch_kick(campaign["pk"]))
+    if followed:
+        _automatic_retry_placed(campaign_id=campaign["pk"], status=campaign["status"])
     return followed
+
+
+def _automatic_retry_placed(*, campaign_id: int, status: str) -> None:
+    """What the campaign's status means for an automatic retry just queued: a stop cancels it, a
+    pause holds it, a completed campaign runs again (its dispatcher completes it once the retry is
+    sent)."""
+    now = timezone.now()
+    if status == rules.STOPPED:
+        automatic_retries_cancel(campaign_id=campaign_id, now=now)
+    elif status == rules.PAUSED:
+        automatic_retries_hold(campaign_id=campaign_id)
+    elif status == rules.COMPLETED and Campaign.objects.filter(
+        pk=campaign_id, status=rules.COMPLETED
+    ).update(status=rules.RUNNING, finished_at=None, updated_at=now):
+        from automations.campaigns.queueing import campaign_dispatch_kick
+
+        transaction.on_commit(lambda: campaign_dispatch_kick(campaign_id))
 
 
 def _opted_out_after_reached(*, person_id: int, at: datetime) -> None:
