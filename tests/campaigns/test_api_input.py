@@ -225,3 +225,58 @@ def test_a_form_body_carries_the_nested_fields_as_json(api, admin_user, template
     response = client.patch(f"{URL}/{data['id']}", urlencode({"audience": "[1"}), content_type=kind)
     assert_field_422(response, "audience")
     assert Campaign.objects.get(pk=data["id"]).audience == {"club_id": club.pk, "status": "lead"}
+
+
+def test_retry_failed_requeues_temporary_failures_only(
+    api, admin_user, company, club, template, whatsapp_on
+):
+    """Never a permanent failure (63003, 63024, …), never 63049 within 24 h of the failure."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from automations.models import CampaignRecipient
+
+    now = timezone.now()
+    campaign = make_campaign(company, template, admin_user, status="completed")
+    failures = {
+        "63003": now,
+        "63024": now,
+        "21610": now,
+        "63049": now - timedelta(hours=23),
+    }
+    people = make_people(company, club, 6)
+    for person, (code, at) in zip(people[:4], failures.items(), strict=True):
+        CampaignRecipient.objects.create(
+            company=company,
+            campaign=campaign,
+            person=person,
+            state="failed",
+            error_code=code,
+            failed_at=at,
+        )
+    client = api(admin_user)
+    response = client.post(f"{URL}/{campaign.pk}/retry-failed")
+    assert response.status_code == 422
+    assert response.json()["code"] == "nothing_to_retry"
+    assert list(response.json()["errors"]) == ["base"]
+    assert Campaign.objects.get(pk=campaign.pk).status == "completed"
+
+    for person, (code, at) in zip(
+        people[4:], [("63049", now - timedelta(hours=25)), ("", now)], strict=True
+    ):
+        CampaignRecipient.objects.create(
+            company=company,
+            campaign=campaign,
+            person=person,
+            state="failed",
+            error_code=code,
+            failed_at=at,
+        )
+    response = client.post(f"{URL}/{campaign.pk}/retry-failed")
+    assert response.status_code == 202
+    assert response.json()["status"] == "running"
+    assert response.json()["counts"]["retrying"] == 2
+    requeued = CampaignRecipient.objects.filter(campaign=campaign, state="queued", retrying=True)
+    assert set(requeued.values_list("person_id", flat=True)) == {people[4].pk, people[5].pk}
+    assert CampaignRecipient.objects.filter(campaign=campaign, state="failed").count() == 4
