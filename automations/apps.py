@@ -31,6 +31,8 @@ class AutomationsConfig(AppConfig):
             (whatsapp.MESSAGE_STATUS_HANDLERS, campaigns.recipients_follow_status),
             (whatsapp.INBOUND_HANDLERS, campaigns.recipients_follow_inbound),
             (whatsapp.MESSAGE_RETRY_HANDLERS, campaigns.recipients_follow_retry),
+            # An automatic retry of a stopped or paused campaign's message does not go (yet).
+            (whatsapp.SEND_CHECK_HANDLERS, campaigns.automatic_retry_check),
         ]
         for handlers, handler in hooks:
             if handler not in handlers:

@@ -511,3 +511,48 @@ def test_an_opt_out_counts_only_while_the_campaign_reached_them(
         f"/api/v1/reports/bulk-whatsapp/{campaign.pk}/people", {"bucket": "opted_out"}
     ).json()["collection"]
     assert [p["id"] for p in people_of_bucket] == [people[2].pk]
+
+
+@pytest.mark.worker
+def test_a_retry_in_flight_at_the_stop_that_comes_back_to_the_queue_is_not_sent(
+    campaign_worker, standin, company, club, webhook_ready, template, admin_user, client
+):
+    """A stop cancels a queued retry at once; one whatsapp's worker held at that moment is in
+    flight. If it comes back to the queue (its throttle, or reconciliation after a lost worker),
+    whatsapp asks the campaign again when it claims it: not sent, the recipient not_sent."""
+    campaign, people = sent_campaign(company, template, admin_user, 2, club)
+    retry_id = retry_after_63010(client, webhook_ready, recipient_of(campaign, people[0]))
+    Message.objects.filter(pk=retry_id).update(status="sending", claimed_at=timezone.now())
+    services.campaign_act(campaign=Campaign.objects.get(pk=campaign.pk), action="stop")
+    assert recipient_of(campaign, people[0]).state == "sending"
+
+    Message.objects.filter(pk=retry_id).update(status="queued", claimed_at=None)
+    make_due_and_sweep(retry_id)
+    assert wait_for(lambda: recipient_of(campaign, people[0]).state == "not_sent", timeout=15)
+    done = recipient_of(campaign, people[0])
+    assert (done.reason, done.retrying) == ("stopped", False)
+    assert Message.objects.get(pk=retry_id).status == "not_sent"
+    assert set(standin.per_recipient().values()) == {1}
+    assert counts(campaign)["not_sent"] == 1
+
+
+@pytest.mark.worker
+def test_a_paused_campaigns_retry_that_falls_due_waits_for_resume(
+    campaign_worker, standin, company, club, webhook_ready, template, admin_user, client
+):
+    campaign, people = sent_campaign(company, template, admin_user, 2, club)
+    retry_id = retry_after_63010(client, webhook_ready, recipient_of(campaign, people[0]))
+    services.campaign_act(campaign=Campaign.objects.get(pk=campaign.pk), action="pause")
+    # Due anyway (say it came back to the queue): whatsapp's worker claims it and puts it back.
+    make_due_and_sweep(retry_id)
+    assert wait_for(
+        lambda: Message.objects.get(pk=retry_id).send_after > timezone.now(), timeout=15
+    )
+    assert Message.objects.get(pk=retry_id).status == "queued"
+    assert set(standin.per_recipient().values()) == {1}
+    assert counts(campaign)["retrying"] == 1
+
+    services.campaign_act(campaign=Campaign.objects.get(pk=campaign.pk), action="resume")
+    make_due_and_sweep(retry_id)
+    assert wait_for(lambda: Message.objects.get(pk=retry_id).sid, timeout=15)
+    assert standin.per_recipient()[f"whatsapp:{people[0].phone_mobile}"] == 2
