@@ -7,9 +7,9 @@ COPY whatsapp whatsapp
 COPY templates_app templates_app
 COPY automations automations
 COPY reporting reporting
-COPY manage.py gunicorn.conf.py ./
+COPY manage.py ./
 RUN pip install --no-cache-dir . && DEBUG=false SECRET_KEY=build SECRETS_ENCRYPTION_KEYS=build python manage.py collectstatic --noinput
 RUN useradd --create-home app
 USER app
 EXPOSE 8000
-CMD ["gunicorn", "gymsales.wsgi:application", "-c", "gunicorn.conf.py"]
+CMD ["python", "-m", "gymsales.serve"]

@@ -6,7 +6,7 @@ command.
 On its own `<database>_bench` database: a campaign of RECIPIENTS people is dispatched in-process
 (locmem backend: every recipient gets a Message with a SID), then a local poster plays Twilio:
 signed `sent`, `delivered` and `read` callbacks for every message (3 × RECIPIENTS) POSTed to our
-real webhook endpoint (gunicorn, gthread 2×8, as in production) while one Celery worker applies
+real webhook endpoint (the production server, `python -m gymsales.serve`) while one Celery worker applies
 them. Figures: callbacks applied per second (first POST → every recipient `read`), and how long
 the campaign's counts took to settle after the last callback was answered.
 """
@@ -266,13 +266,16 @@ def main() -> None:
 
     logs = Path(tempfile.mkdtemp(prefix="bench-callbacks-"))
     port = common.free_port()
-    # As production runs it: gunicorn reads gunicorn.conf.py from the checkout.
+    # As production runs it (gymsales/serve.py), on a local port.
     web = common.start(
         [
-            str(common.VENV_BIN / "gunicorn"),
-            "gymsales.wsgi:application",
-            "-b",
-            f"127.0.0.1:{port}",
+            str(common.VENV_BIN / "python"),
+            "-m",
+            "gymsales.serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
             "--log-level",
             "warning",
         ],

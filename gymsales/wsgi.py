@@ -1,4 +1,4 @@
-"""The WSGI application `gymsales.wsgi:application` (gunicorn in production).
+"""The WSGI application `gymsales.wsgi:application` (granian in production: gymsales/serve.py).
 
 Twilio's webhooks take a short path: they need none of the middleware (no session, user, CSRF,
 tenant scope or static files: the view checks Twilio's signature and stores the event), and they

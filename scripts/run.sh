@@ -23,7 +23,7 @@ echo "Migrating and loading the demo (log: $LOGS/setup.log)..."
   { tail -n 30 "$LOGS/setup.log" >&2; exit 1; }
 
 pids=()
-cleanup() {  # the three processes and runserver's autoreload child
+cleanup() {  # the three processes and their children (the web server's workers)
   for pid in "${pids[@]}"; do pkill -TERM -P "$pid" 2>/dev/null || true; kill "$pid" 2>/dev/null || true; done
   wait
 }
@@ -35,7 +35,9 @@ trap 'stopping=1' INT TERM
   >"$LOGS/worker.log" 2>&1 & pids+=($!)
 .venv/bin/celery -A gymsales beat --loglevel=INFO --schedule "$LOGS/celerybeat-schedule" \
   >"$LOGS/beat.log" 2>&1 & pids+=($!)
-.venv/bin/python manage.py runserver "127.0.0.1:$PORT" >"$LOGS/web.log" 2>&1 & pids+=($!)
+# The production web server (gymsales/serve.py: granian), on this machine only.
+.venv/bin/python -m gymsales.serve --host 127.0.0.1 --port "$PORT" --access-log \
+  >"$LOGS/web.log" 2>&1 & pids+=($!)
 until port_open 127.0.0.1 "$PORT"; do
   kill -0 "${pids[2]}" 2>/dev/null || { tail -n 30 "$LOGS/web.log" >&2; exit 1; }
   sleep 0.3
