@@ -133,3 +133,24 @@ def test_webhook_answers_503_when_the_store_times_out(post_webhook, wa, monkeypa
     assert WebhookEvent.objects.count() == 1
     assert post_webhook("status", status_params(SID, "delivered")).status_code == 200
     assert WebhookEvent.objects.count() == 1
+
+
+def test_a_busy_writer_gathers_the_rows_that_come_within_its_window():
+    writer = GroupWriter(lambda rows: [])
+    writer.stop()  # its thread gone: this test drives _gather itself
+    first, later = Pending(("a",)), Pending(("b",))
+    threading.Timer(0.05, writer.queue.put, [later]).start()
+    threading.Timer(0.1, writer.queue.put, [None]).start()
+
+    batch, stopping = writer._gather(first, window=30.0)
+
+    assert (batch, stopping) == ([first, later], True)  # the stop ends the window early
+
+
+def test_an_idle_writer_takes_what_is_queued_and_waits_for_nothing():
+    writer = GroupWriter(lambda rows: [])
+    writer.stop()
+    first, queued = Pending(("a",)), Pending(("b",))
+    writer.queue.put(queued)
+
+    assert writer._gather(first, window=0.0) == ([first, queued], False)
