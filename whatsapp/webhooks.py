@@ -12,7 +12,7 @@ import time
 from urllib.parse import unquote_plus
 
 from django.conf import settings
-from django.db import connections
+from django.db import DatabaseError, connections
 from django.http import HttpResponse, HttpResponseNotAllowed
 from django.views.decorators.csrf import csrf_exempt
 
@@ -76,7 +76,10 @@ def receive(*, kind: str, params: dict, meta, full_path: str) -> int:
     signature = twilio.request_signature(meta)
     if signature is None:
         return 403
-    account = account_for(twilio.signing_account(params))  # None unless `AC` + 32 hex and ours
+    try:
+        account = account_for(twilio.signing_account(params))  # None unless `AC` + 32 hex, ours
+    except DatabaseError:  # can't tell whose it is now: Twilio retries on a non-2xx answer
+        return 503
     if account is None:
         return 403
     url = settings.PUBLIC_BASE_URL + full_path

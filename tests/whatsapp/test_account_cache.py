@@ -145,3 +145,46 @@ def test_a_token_change_reaches_every_process(transactional_db, company, other_p
 
     settings.delete()
     assert other_process(ACCOUNT_SID) == "-"
+
+
+def test_threads_that_miss_the_cache_together_look_the_account_up_once(db, wa, monkeypatch):
+    """Dozens of server threads missing at once (a new minute, a token change) make one query."""
+    import threading
+    import time
+
+    accounts._cached.cache_clear()
+    loads: list[str] = []
+
+    def slow_load(account_sid):
+        loads.append(account_sid)
+        time.sleep(0.2)  # long enough for every thread to arrive while the first is loading
+        return accounts.Account(sid=account_sid, company_id=wa.company_id, auth_token="t")
+
+    monkeypatch.setattr(accounts, "_load", slow_load)
+    found = []
+    threads = [
+        threading.Thread(target=lambda: found.append(account_for(ACCOUNT_SID))) for _ in range(8)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+
+    assert loads == [ACCOUNT_SID]
+    assert [account.company_id for account in found] == [wa.company_id] * 8
+
+
+def test_a_database_failure_while_finding_the_account_is_503_not_500(
+    db, post_webhook, wa, monkeypatch
+):
+    from django.db import OperationalError
+
+    accounts._cached.cache_clear()
+
+    def down(account_sid):
+        raise OperationalError("too many clients already")
+
+    monkeypatch.setattr(accounts, "_load", down)
+
+    assert post_webhook("status", status_params(SID, "delivered")).status_code == 503
+    assert WebhookEvent.objects.count() == 0

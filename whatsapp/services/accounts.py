@@ -31,6 +31,7 @@ ACCOUNT_SID = re.compile(r"AC[0-9a-fA-F]{32}")
 ACCOUNT_CACHE_SIZE = 1024
 ACCOUNT_CACHE_SECONDS = 60
 GENERATION_KEY = "whatsapp:accounts:generation"
+_lookup_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,10 @@ def account_for(account_sid: str) -> Account | None:
     if generation is None:
         return _load(account_sid)
     period = int(time.monotonic() // ACCOUNT_CACHE_SECONDS)
-    return _cached(account_sid, generation, period)
+    # One lookup at a time per process: when the period or generation turns, the server's
+    # threads (dozens) wait for one query instead of each opening a connection for the same row.
+    with _lookup_lock:
+        return _cached(account_sid, generation, period)
 
 
 def accounts_changed() -> None:
