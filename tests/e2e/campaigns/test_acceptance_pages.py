@@ -5,6 +5,8 @@ every campaign page usable at a phone's width (no sideways scrolling of the page
 
 from __future__ import annotations
 
+from datetime import time
+
 import pytest
 from playwright.sync_api import expect
 
@@ -109,6 +111,9 @@ def test_resume_and_stop_from_the_page_each_confirmed(
 
     _act(page, "Resume")
     expect(page.locator("#campaign-status")).to_have_text("Running", timeout=30_000)
+    # Nothing has failed: there is nothing to retry, so no such button.
+    expect(page.locator("#campaign-progress").get_by_role("button", name="Pause")).to_be_visible()
+    expect(page.get_by_role("button", name="Retry failed")).to_have_count(0)
     at_resume = standin.count()
     assert wait_for(lambda: standin.count() > at_resume, timeout=60)
 
@@ -131,7 +136,14 @@ def test_resume_and_stop_from_the_page_each_confirmed(
 
 def test_the_campaign_pages_fit_a_phone(page, admin_user, company, club, template, whatsapp_on):
     make_people(company, club, 8)
-    campaign = make_campaign(company, template, admin_user, name="Phone check")
+    campaign = make_campaign(
+        company,
+        template,
+        admin_user,
+        name="Phone check",
+        quiet_hours_start=time(21, 0),
+        quiet_hours_end=time(8, 0),
+    )
     services.campaign_preflight(campaign=campaign)
     services.campaign_fan_out(campaign_id=campaign.pk)
     page.set_viewport_size({"width": 390, "height": 844})
@@ -148,5 +160,7 @@ def test_the_campaign_pages_fit_a_phone(page, admin_user, company, club, templat
         assert width[0] <= width[1], f"{url}: the page is {width[0]}px wide on a {width[1]}px phone"
     # The wide tables scroll inside their card, and all of their cells are still there.
     page.goto(f"/campaigns/{campaign.pk}/")
+    # Quiet hours are the club's (here the company's) wall clock, and the page says whose.
+    expect(page.locator("h1 + p")).to_contain_text(f"quiet hours 21:00–08:00 ({company.time_zone})")
     expect(page.locator('[data-count="limited_by_meta"]')).to_be_attached()
     expect(page.get_by_label("Recipient list").locator("tbody tr")).to_have_count(8)
