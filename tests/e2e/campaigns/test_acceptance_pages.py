@@ -101,7 +101,11 @@ def test_resume_and_stop_from_the_page_each_confirmed(
     page.goto(f"/campaigns/{campaign.pk}/")
     _act(page, "Start")
     expect(page.locator("#campaign-status")).to_have_text("Running", timeout=60_000)
+    page.evaluate("window.__noReload = true")
     assert wait_for(lambda: standin.count() > 0, timeout=60)
+    # The recipients (made once it started) appear under the counts without a reload.
+    expect(_rows(page).filter(has_text="Sending").first).to_be_visible(timeout=30_000)
+    assert page.evaluate("window.__noReload") is True
     _act(page, "Pause")
     expect(page.locator("#campaign-status")).to_have_text("Paused", timeout=30_000)
 
