@@ -708,7 +708,11 @@ class _ThreadedWriter:
 
 
 def campaign_finish_if_done(campaign_id: int) -> str:
-    """Completed once nobody is queued and no claim is open (accepted ones await callbacks)."""
+    """Completed once nobody is queued and no claim is open (accepted ones await callbacks).
+    A campaign not fanned out yet (its first slice has not run: the `campaigns` queue is busy,
+    or beat started it a moment ago) has everyone still to come."""
+    if Campaign.objects.filter(pk=campaign_id, fanned_out_at__isnull=True).exists():
+        return "more"
     open_claims = CampaignRecipient.objects.filter(
         campaign_id=campaign_id,
         state__in=[RecipientState.QUEUED, RecipientState.SENDING],
