@@ -60,6 +60,7 @@ STATUS_CALLBACK_PATH = "/webhooks/twilio/whatsapp/status"
 CONTROL_EVERY = 0.25  # seconds between re-reads of the campaign's status
 WRITE_BACK_EVERY = 0.1
 CLAIM_AHEAD = 2  # batches claimed beyond the requests in flight
+HEARTBEAT_EVERY = 5.0  # seconds (pacing.heartbeat's key lives 30 s)
 TRANSIENT_ATTEMPTS = 3
 
 
@@ -254,8 +255,12 @@ def _claim_rows(
     ctx: _Context, limit: int, lease: datetime, now: datetime, after: int
 ) -> list[tuple]:
     with connection.cursor() as cursor:
-        cursor.execute(_ORDERED_SCAN)
-        cursor.execute(_claim_sql(), [ctx.campaign.pk, after, limit, lease, now, now])
+        # One round trip for both (client-side binding sends them as one query): the setting's
+        # result first, then the claim's rows.
+        cursor.execute(
+            f"{_ORDERED_SCAN}; {_claim_sql()}", [ctx.campaign.pk, after, limit, lease, now, now]
+        )
+        cursor.nextset()
         return cursor.fetchall()
 
 
@@ -475,6 +480,8 @@ class _Slice:
         self.inflight = 0
         self.exhausted = False  # nobody queued is left to claim
         self.after = 0  # the cursor: claim recipients with higher ids (claim_batch's `after`)
+        self.tokens = 0  # taken from the company's bucket, not used yet
+        self.next_heartbeat = 0.0
         self.next_control = 0.0
         self.last_write = clock.monotonic()
 
@@ -530,7 +537,9 @@ class _Slice:
             return True
         self.next_control = now + CONTROL_EVERY
         campaign = self.ctx.campaign
-        pacing.heartbeat(campaign.pk)
+        if now >= self.next_heartbeat:
+            self.next_heartbeat = now + HEARTBEAT_EVERY
+            pacing.heartbeat(campaign.pk)
         status = self._status()
         if status != rules.RUNNING:
             self.result.outcome = {rules.PAUSED: "paused"}.get(status, "stopped")
@@ -556,15 +565,14 @@ class _Slice:
         room = self.concurrency + CLAIM_AHEAD * self.batch - self.inflight
         if self.exhausted or room < self.batch // 2 or room <= 0:
             return 0.005  # no room, or nothing left to claim: wait for answers
-        ctx = self.ctx
-        granted, wait = pacing.take_tokens(
-            company_id=ctx.campaign.company_id,
-            rate=ctx.settings.max_messages_per_second,
-            want=min(self.batch, room),
-        )
-        if not granted:  # the company's rate: no token before `wait`
-            return max(0.001, min(wait, CONTROL_EVERY))
-        claimed = claim_batch(ctx, granted, timezone.now(), renderer, after=self.after)
+        want = min(self.batch, room)
+        if self.tokens < want:
+            wait = self._take_tokens(want)
+            if not self.tokens:  # the company's rate: no token before `wait`
+                return max(0.001, min(wait, CONTROL_EVERY))
+        granted = min(want, self.tokens)
+        self.tokens -= granted
+        claimed = claim_batch(self.ctx, granted, timezone.now(), renderer, after=self.after)
         if claimed.jobs:
             sender.submit(claimed.jobs)
             self.inflight += len(claimed.jobs)
@@ -575,6 +583,19 @@ class _Slice:
             else:
                 self.exhausted = not self._queued_left()
         return 0.0
+
+    def _take_tokens(self, want: int) -> float:
+        """Top the slice's tokens up from the company's bucket, asking for a batch more than
+        this claim needs: while the company's rate has room, every other claim takes its
+        tokens without a Redis round trip (at a binding rate the bucket grants a burst at most,
+        all of it used by the next claim). Returns the bucket's wait when it had none."""
+        granted, wait = pacing.take_tokens(
+            company_id=self.ctx.campaign.company_id,
+            rate=self.ctx.settings.max_messages_per_second,
+            want=want - self.tokens + self.batch,
+        )
+        self.tokens += granted
+        return wait
 
     def _queued_left(self) -> bool:
         return CampaignRecipient.objects.filter(
