@@ -142,16 +142,33 @@ def _detail_context(request, campaign) -> dict:
     actions = [
         (action, *ACTION_LABELS[action])
         for action in rules.ACTIONS
-        if is_admin and rules.action_allowed(action=action, status=campaign.status)
+        if is_admin
+        and rules.action_allowed(action=action, status=campaign.status)
+        # A scheduled campaign starts by itself at its time: "Start" would change nothing.
+        and not (action == "start" and campaign.status == rules.SCHEDULED)
     ]
+    tz = services.campaign_time_zone(company=campaign.company, audience=campaign.audience)
     return {
         "campaign": campaign,
         "counts": counts["counts"],
         "progress": counts["progress"],
         "live": campaign.status in LIVE_STATES,
         "actions": actions,
-        "tz": services.campaign_time_zone(company=campaign.company, audience=campaign.audience),
+        "tz": tz,
+        "held_until": _held_until(campaign, tz),
     }
+
+
+def _held_until(campaign, tz):
+    """When quiet hours let a running campaign send again (local time), or None: the page says
+    why a running campaign is not moving."""
+    if campaign.status != rules.RUNNING:
+        return None
+    return rules.quiet_hours_end(
+        local_now=timezone.now().astimezone(tz),
+        start=campaign.quiet_hours_start,
+        end=campaign.quiet_hours_end,
+    )
 
 
 @manager_or_admin_required

@@ -88,3 +88,70 @@ def test_the_wizard_saves_a_draft_with_its_preflight(
     assert campaign.audience == {"club_id": club.pk}
     assert campaign.preflight["will_send"] == 3
     assert str(campaign.quiet_hours_start) == "21:00:00"
+
+
+def test_a_running_campaign_held_by_quiet_hours_says_until_when(
+    client, admin_user, company, template
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    local = timezone.now().astimezone(company.tzinfo).replace(second=0, microsecond=0)
+    held = make_campaign(
+        company,
+        template,
+        status="running",
+        quiet_hours_start=(local - timedelta(hours=1)).time(),
+        quiet_hours_end=(local + timedelta(hours=1)).time(),
+    )
+    free = make_campaign(
+        company,
+        template,
+        name="Not held",
+        status="running",
+        quiet_hours_start=(local + timedelta(hours=2)).time(),
+        quiet_hours_end=(local + timedelta(hours=3)).time(),
+    )
+    client.force_login(admin_user)
+    resume = (local + timedelta(hours=1)).strftime("%H:%M")
+    for url in (f"/campaigns/{held.pk}/", f"/campaigns/{held.pk}/progress/"):
+        page = client.get(url).content.decode()
+        assert f"Held by quiet hours: sending resumes at {resume} ({company.tzinfo})" in page, url
+    assert "Held by quiet hours" not in client.get(f"/campaigns/{free.pk}/").content.decode()
+    held.status = "paused"
+    held.save()
+    assert "Held by quiet hours" not in client.get(f"/campaigns/{held.pk}/").content.decode()
+
+
+def test_a_scheduled_campaign_offers_no_start_button_it_would_ignore(
+    client, admin_user, company, template
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    draft = make_campaign(company, template)
+    scheduled = make_campaign(
+        company, template, status="scheduled", scheduled_at=timezone.now() + timedelta(days=1)
+    )
+    client.force_login(admin_user)
+    assert (
+        f'action="/campaigns/{draft.pk}/start/"'
+        in client.get(f"/campaigns/{draft.pk}/").content.decode()
+    )
+    page = client.get(f"/campaigns/{scheduled.pk}/").content.decode()
+    assert f'action="/campaigns/{scheduled.pk}/start/"' not in page
+    assert f'action="/campaigns/{scheduled.pk}/stop/"' in page
+
+
+def test_the_wizard_numbers_its_steps_in_page_order(client, admin_user, company, template):
+    import re
+
+    client.force_login(admin_user)
+    page = client.get("/campaigns/new/").content.decode()
+    # Choosing a template loads its preview and variables into the template step (htmx).
+    step = client.get("/campaigns/new/template/", {"template_id": template.pk}).content.decode()
+    page = page.replace('<div id="template-step">', '<div id="template-step">' + step, 1)
+    steps = [int(n) for n in re.findall(r"<legend>(\d)\. ", page)]
+    assert steps == [1, 2, 3, 4, 5]
