@@ -37,40 +37,15 @@ def backend_ticks() -> int:
 
 def campaign_sids(recipients: int):
     """A running campaign of `recipients` people, dispatched: (company, campaign, their SIDs)."""
-    from automations.campaigns import dispatch, services
-    from automations.models import Campaign, CampaignRecipient
-    from gymsales.models import Person
-    from gymsales.tenancy import all_companies, company_scope
-    from whatsapp.models import WebhookEvent, WhatsAppSettings
-
-    company, _ = common.bench_company(
-        name="Bench PG cost", account_sid=ACCOUNT_SID, auth_token="bench-pg-cost", sender=SENDER
+    return common.dispatched_campaign(
+        name="Bench PG cost",
+        account_sid=ACCOUNT_SID,
+        auth_token="bench-pg-cost",
+        sender=SENDER,
+        recipients=recipients,
+        phone_prefix="+1417",
+        content_sid="HX" + "d" * 32,
     )
-    with all_companies():
-        WhatsAppSettings.objects.filter(company=company).update(messaging_limit=None)
-        WebhookEvent.objects.filter(company=company).delete()
-    with company_scope(company):
-        have = Person.objects.filter(company=company).count()
-        club = company.clubs.first()
-        Person.objects.bulk_create(
-            [
-                Person(company=company, club=club, first_name=f"C{i}", phone_mobile=f"+1417{i:07d}")
-                for i in range(have, recipients)
-            ],
-            batch_size=5000,
-        )
-        template = common.bench_template(company, name="Bench PG cost", content_sid="HX" + "d" * 32)
-        campaign = Campaign.objects.create(
-            company=company, name="Bench PG cost", template=template, status="running"
-        )
-        services.campaign_fan_out(campaign_id=campaign.pk)
-    while (
-        dispatch.run_slice(campaign.pk, seconds=120, concurrency=500, batch=500).outcome == "more"
-    ):
-        pass
-    with company_scope(company):
-        recipients_ = CampaignRecipient.objects.filter(campaign=campaign)
-        return company, campaign, list(recipients_.values_list("message__sid", flat=True))
 
 
 def main() -> None:

@@ -215,48 +215,22 @@ def main() -> None:
     common.prepare_database(env)
     common.setup_django(env)
 
-    from automations.campaigns import dispatch, selectors, services
+    from automations.campaigns import selectors
     from automations.models import Campaign, CampaignRecipient
-    from gymsales.models import Person
-    from gymsales.tenancy import all_companies, company_scope
-    from whatsapp.models import WebhookEvent, WhatsAppSettings
+    from gymsales.tenancy import company_scope
 
-    company, _ = common.bench_company(
-        name=COMPANY, account_sid=ACCOUNT_SID, auth_token=AUTH_TOKEN, sender=SENDER
+    company, campaign, sids = common.dispatched_campaign(
+        name=COMPANY,
+        account_sid=ACCOUNT_SID,
+        auth_token=AUTH_TOKEN,
+        sender=SENDER,
+        recipients=args.recipients,
+        phone_prefix="+1416",
+        content_sid="HX" + "c" * 32,
     )
-    with all_companies():
-        WhatsAppSettings.objects.filter(company=company).update(messaging_limit=None)
-        WebhookEvent.objects.filter(company=company).delete()
-    with company_scope(company):
-        have = Person.objects.filter(company=company).count()
-        club = company.clubs.first()
-        Person.objects.bulk_create(
-            [
-                Person(
-                    company=company,
-                    club=club,
-                    first_name=f"C{i}",
-                    phone_mobile=f"+1416{i:07d}",
-                )
-                for i in range(have, args.recipients)
-            ],
-            batch_size=5000,
-        )
-        template = common.bench_template(
-            company, name="Bench callbacks", content_sid="HX" + "c" * 32
-        )
-        campaign = Campaign.objects.create(
-            company=company, name="Bench callbacks", template=template, status="running"
-        )
-        services.campaign_fan_out(campaign_id=campaign.pk)
-    while (
-        dispatch.run_slice(campaign.pk, seconds=120, concurrency=500, batch=500).outcome == "more"
-    ):
-        pass
+    total = len(sids)
     with company_scope(company):
         recipients = CampaignRecipient.objects.filter(campaign=campaign)
-        sids = list(recipients.values_list("message__sid", flat=True))
-        total = len(sids)
 
     public_url = env["PUBLIC_BASE_URL"] + STATUS_PATH
     prepared = time.perf_counter()

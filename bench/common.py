@@ -307,3 +307,57 @@ def bench_template(company, *, name: str, content_sid: str):
         },
     )
     return template
+
+
+def dispatched_campaign(
+    *,
+    name: str,
+    account_sid: str,
+    auth_token: str,
+    sender: str,
+    recipients: int,
+    phone_prefix: str,
+    content_sid: str,
+):
+    """A running campaign of the bench company `name` to `recipients` people (topped up, phones
+    `phone_prefix` + 7 digits), dispatched in this process through the configured backend (no
+    messaging limit, old webhook events of the company removed): (company, campaign, SIDs)."""
+    from automations.campaigns import dispatch, services
+    from automations.models import Campaign, CampaignRecipient
+    from gymsales.models import Person
+    from gymsales.tenancy import all_companies, company_scope
+    from whatsapp.models import WebhookEvent, WhatsAppSettings
+
+    company, _ = bench_company(
+        name=name, account_sid=account_sid, auth_token=auth_token, sender=sender
+    )
+    with all_companies():
+        WhatsAppSettings.objects.filter(company=company).update(messaging_limit=None)
+        WebhookEvent.objects.filter(company=company).delete()
+    with company_scope(company):
+        have = Person.objects.filter(company=company).count()
+        club = company.clubs.first()
+        Person.objects.bulk_create(
+            [
+                Person(
+                    company=company,
+                    club=club,
+                    first_name=f"C{i}",
+                    phone_mobile=f"{phone_prefix}{i:07d}",
+                )
+                for i in range(have, recipients)
+            ],
+            batch_size=5000,
+        )
+        template = bench_template(company, name=name, content_sid=content_sid)
+        campaign = Campaign.objects.create(
+            company=company, name=name, template=template, status="running"
+        )
+        services.campaign_fan_out(campaign_id=campaign.pk)
+    while (
+        dispatch.run_slice(campaign.pk, seconds=120, concurrency=500, batch=500).outcome == "more"
+    ):
+        pass
+    with company_scope(company):
+        sent = CampaignRecipient.objects.filter(campaign=campaign)
+        return company, campaign, list(sent.values_list("message__sid", flat=True))
