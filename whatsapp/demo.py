@@ -29,7 +29,9 @@ def seed(*, company, users: dict) -> list[str]:
     now = timezone.now()
     membership = sale_type_get(SaleTypeKey.MEMBERSHIP)
     for direction, minutes_ago, body, status in _script(person):
-        _message(person, direction, body, status, membership, users.get("sales"), now - minutes_ago)
+        demo_message(
+            person, direction, body, status, membership, users.get("sales"), now - minutes_ago
+        )
     last_inbound = now - _script(person)[-1][1]
     Conversation.objects.update_or_create(
         company=company,
@@ -85,8 +87,9 @@ def _script(person) -> list[tuple[str, timedelta, str, str]]:
     ]
 
 
-def _message(person, direction, body, status, sale_type, sales, at) -> Message:
-    """One message of the conversation and its history note."""
+def demo_message(person, direction, body, status, sale_type, sales, at) -> Message:
+    """One demo WhatsApp message and its history note, as sending or receiving would leave them
+    (other apps' demos use it too)."""
     outbound = direction == Direction.OUTBOUND
     message = Message.objects.create(
         company=person.company,

@@ -17,6 +17,7 @@ from automations.campaigns.models import Campaign, CampaignRecipient, RecipientS
 from gymsales.models import ConsentChannel, ConsentSource, NoteKind
 from gymsales.services import person_set_opt_out
 from templates_app.models import MessageTemplate
+from whatsapp.demo import demo_message
 from whatsapp.models import Direction, Message, MessageStatus
 from whatsapp.providers import new_message_sid
 from whatsapp.services.notes import note_create
@@ -149,25 +150,7 @@ def _answers(recipient) -> None:
 
 
 def _inbound(person, body: str, at) -> None:
-    message = Message.objects.create(
-        company=person.company,
-        person=person,
-        direction=Direction.INBOUND,
-        body=body,
-        status=MessageStatus.RECEIVED,
-        sid=new_message_sid(),
-        from_number=person.phone_mobile,
-        profile_name=person.full_name,
-        created_at=at,
-    )
-    note_create(
-        person=person,
-        company=person.company,
-        kind=NoteKind.WHATSAPP_RECEIVED,
-        text=f"WhatsApp received from {person.full_name}: {body}",
-        message=message,
-        created_at=at,
-    )
+    demo_message(person, Direction.INBOUND, body, MessageStatus.RECEIVED, None, None, at)
 
 
 def _error_code(outcome: str) -> str:
